@@ -1,0 +1,71 @@
+/**
+ * HTTP half of the protocol (login, refresh, logout, TURN), on `fetch`, which
+ * exists in Node, browsers and Electron's main process alike.
+ */
+import type { z } from 'zod';
+import {
+  HttpError,
+  ProtocolError,
+  TokenResponse,
+  TurnResponse,
+  type LoginRequest,
+} from '../shared/protocol/index.js';
+
+export type Fetch = typeof fetch;
+
+export class ApiClient {
+  constructor(
+    readonly serverUrl: string,
+    private readonly fetchImpl: Fetch = (...args) => fetch(...args),
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  login(body: LoginRequest): Promise<TokenResponse> {
+    return this.request('POST', '/api/login', TokenResponse, body);
+  }
+
+  refresh(refreshToken: string): Promise<TokenResponse> {
+    return this.request('POST', '/api/refresh', TokenResponse, { refreshToken });
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.request('POST', '/api/logout', null, { refreshToken });
+  }
+
+  turn(accessToken: string): Promise<TurnResponse> {
+    return this.request('GET', '/api/turn', TurnResponse, undefined, accessToken);
+  }
+
+  private async request<T extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: T | null,
+    body?: unknown,
+    bearer?: string,
+  ): Promise<z.infer<T>> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(new URL(path, this.serverUrl), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch {
+      throw new ProtocolError('internal', `cannot reach the server at ${this.serverUrl}`, { network: true });
+    }
+    const json: unknown = await res.json().catch(() => undefined);
+    if (!res.ok) {
+      const err = HttpError.safeParse(json);
+      if (err.success) throw new ProtocolError(err.data.error.code, err.data.error.message);
+      throw new ProtocolError('internal', `the server answered ${res.status}`);
+    }
+    if (!schema) return undefined as z.infer<T>;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ProtocolError('internal', 'the server sent an unexpected answer');
+    return parsed.data;
+  }
+}

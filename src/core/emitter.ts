@@ -1,0 +1,24 @@
+/** A minimal typed event emitter that runs anywhere (no Node `events`). */
+export type Listener<T> = (payload: T) => void;
+
+export class Emitter<Events extends Record<string, unknown>> {
+  private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    for (const l of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        (l as Listener<Events[K]>)(payload);
+      } catch (err) {
+        // A faulty listener must not break the session loop.
+        console.error(`listener for ${String(event)} failed`, err);
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Composition root of the signaling server: HTTP (fastify) and socket.io on
+ * one port, storage, live state and the call service wired together.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import fastifyStatic from '@fastify/static';
+import Fastify from 'fastify';
+import { Server } from 'socket.io';
+import type { ServerEventName, ServerEventPayload } from '../shared/protocol/index.js';
+import { loadOrCreateSecrets } from './auth/secrets.js';
+import { TokenService } from './auth/tokens.js';
+import { CallService } from './calls/call-service.js';
+import { rooms, type Notifier } from './calls/notifier.js';
+import { parseConfig, type Config, type ConfigInput } from './config.js';
+import { MemoryLiveState } from './live/memory.js';
+import type { LiveState } from './live/types.js';
+import { createLogger, type Logger } from './logger.js';
+import { PresenceService } from './presence.js';
+import { RateLimits, type LimiterFactory } from './ratelimit.js';
+import { registerRoutes } from './http/routes.js';
+import { Gateway, type IoServer } from './socket/gateway.js';
+import { SqliteStorage } from './store/sqlite.js';
+import type { Storage } from './store/types.js';
+
+export interface ServerOverrides {
+  storage?: Storage;
+  live?: LiveState;
+  limiterFactory?: LimiterFactory;
+  logger?: Logger;
+  /** Lets a deployment attach a socket.io adapter before clients connect. */
+  configureIo?: (io: IoServer) => void | Promise<void>;
+}
+
+export interface SoftphoneServer {
+  readonly config: Config;
+  readonly url: string;
+  readonly port: number;
+  readonly storage: Storage;
+  readonly live: LiveState;
+  readonly calls: CallService;
+  readonly io: IoServer;
+  readonly log: Logger;
+  /** Graceful stop: refuse new work, tell clients to reconnect, finish writes. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "media-src 'self' blob: mediastream:",
+  "connect-src 'self' ws: wss:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+function socketNotifier(io: IoServer): Notifier {
+  return {
+    toDevice<E extends ServerEventName>(deviceId: string, event: E, payload: ServerEventPayload<E>) {
+      (io.to(rooms.device(deviceId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
+    toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEventPayload<E>, except?: string) {
+      const target = except ? io.to(rooms.user(userId)).except(rooms.device(except)) : io.to(rooms.user(userId));
+      (target.emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
+    toPresenceWatchers(userId, payload) {
+      io.to(rooms.presence(userId)).emit('presence:changed', payload);
+    },
+  };
+}
+
+export async function startServer(input: ConfigInput, overrides: ServerOverrides = {}): Promise<SoftphoneServer> {
+  const config = parseConfig(input);
+  const log = overrides.logger ?? createLogger(config.logLevel);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const secrets = loadOrCreateSecrets(config.dataDir);
+  const storage = overrides.storage ?? SqliteStorage.open(config.dataDir);
+  const live = overrides.live ?? new MemoryLiveState();
+  const limits = new RateLimits(config, overrides.limiterFactory);
+  const tokens = new TokenService(
+    secrets.jwtSecret,
+    storage.accounts,
+    config.accessTokenTtlSec,
+    config.refreshTokenTtlDays * 86_400_000,
+  );
+  let draining = false;
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) reply.header('content-security-policy', CSP);
+    return payload;
+  });
+  registerRoutes(app, {
+    config,
+    storage,
+    tokens,
+    limits,
+    log,
+    turnSecret: config.turnSecret ?? secrets.turnSecret,
+    isDraining: () => draining,
+  });
+  const index = path.join(config.webRoot, 'index.html');
+  if (fs.existsSync(index)) {
+    await app.register(fastifyStatic, { root: path.resolve(config.webRoot), index: 'index.html' });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><title>Softphone</title><p>The web softphone is not built. Run <code>npm run build</code>.</p>'),
+    );
+  }
+
+  const io: IoServer = new Server(app.server, {
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    maxHttpBufferSize: config.maxMessageBytes,
+    serveClient: false,
+    cors: config.allowedOrigins.length > 0 ? { origin: config.allowedOrigins } : undefined,
+    allowRequest: (req, cb) => {
+      // Browsers always send Origin: accept our own origin and configured ones.
+      // Native clients (desktop main process, mobile) send none.
+      const origin = req.headers.origin;
+      if (!origin || origin === 'null') return cb(null, true);
+      try {
+        const host = new URL(origin).host;
+        cb(null, host === req.headers.host || config.allowedOrigins.includes(origin));
+      } catch {
+        cb(null, false);
+      }
+    },
+  });
+  await overrides.configureIo?.(io);
+  const notifier = socketNotifier(io);
+  const presence = new PresenceService(storage.accounts, live, notifier);
+  const calls = new CallService(storage, live, notifier, presence, limits, log, {
+    ringTimeoutMs: config.ringTimeoutMs,
+    callReconnectGraceMs: config.callReconnectGraceMs,
+    endedCallRetentionMs: config.endedCallRetentionMs,
+  });
+  const gateway = new Gateway({
+    io,
+    storage,
+    live,
+    tokens,
+    calls,
+    presence,
+    limits,
+    log,
+    ringTimeoutMs: config.ringTimeoutMs,
+  });
+
+  const recovered = await calls.recover();
+  if (recovered.failed + recovered.restored > 0) log.warn(recovered, 'recovered calls left open by the previous run');
+
+  await app.listen({ host: config.host, port: config.port });
+  const port = (app.server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, dataDir: path.resolve(config.dataDir) }, 'server listening');
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason = 'server shutting down') => {
+    shuttingDown ??= (async () => {
+      draining = true;
+      log.info({ reason }, 'draining');
+      // Stop accepting new connections; existing ones are told to go elsewhere.
+      app.server.close();
+      io.emit('session:shutdown', { reason, reconnectAfterMs: 500 });
+      await Promise.race([gateway.idle(), new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref())]);
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
+      await app.close();
+      await live.close();
+      await storage.close();
+      log.info('stopped');
+    })();
+    return shuttingDown;
+  };
+
+  return { config, url, port, storage, live, calls, io, log, shutdown };
+}

@@ -1,0 +1,106 @@
+/**
+ * Access tokens: short-lived HS256 JWTs (jose). Refresh tokens: opaque random
+ * strings stored only as SHA-256 hashes, rotated on every use; presenting a
+ * used token again (reuse) revokes its whole family.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { ProtocolError, type TokenResponse } from '../../shared/protocol/index.js';
+import type { AccountStore, UserRow } from '../store/types.js';
+
+export interface AccessClaims {
+  userId: string;
+  familyId: string;
+}
+
+const ISSUER = 'softphone';
+const AUDIENCE = 'softphone-client';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly accounts: AccountStore,
+    private readonly accessTtlSec: number,
+    private readonly refreshTtlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issue(user: UserRow, familyId: string = randomUUID()): Promise<TokenResponse> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const accessToken = await new SignJWT({ fam: familyId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(nowSec)
+      .setExpirationTime(nowSec + this.accessTtlSec)
+      .setJti(randomUUID())
+      .sign(this.key);
+    const refreshToken = randomBytes(32).toString('base64url');
+    await this.accounts.insertRefreshToken({
+      tokenHash: hashToken(refreshToken),
+      userId: user.id,
+      familyId,
+      createdAt: this.now(),
+      expiresAt: this.now() + this.refreshTtlMs,
+    });
+    return {
+      accessToken,
+      refreshToken,
+      expiresIn: this.accessTtlSec,
+      user: { id: user.id, username: user.username, displayName: user.displayName },
+    };
+  }
+
+  /** Verifies signature, expiry, that the user still exists and the session was not revoked. */
+  async verifyAccess(token: string): Promise<AccessClaims & { user: UserRow }> {
+    let sub: string | undefined;
+    let fam: unknown;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+        currentDate: new Date(this.now()),
+      });
+      sub = payload.sub;
+      fam = payload.fam;
+    } catch (err) {
+      const expired = err instanceof joseErrors.JWTExpired;
+      throw new ProtocolError('unauthorized', expired ? 'access token expired' : 'invalid access token');
+    }
+    if (!sub || typeof fam !== 'string') throw new ProtocolError('unauthorized', 'invalid access token');
+    const user = await this.accounts.getUserById(sub);
+    if (!user) throw new ProtocolError('unauthorized', 'invalid access token');
+    if (await this.accounts.isFamilyRevoked(fam)) throw new ProtocolError('unauthorized', 'session was signed out');
+    return { userId: sub, familyId: fam, user };
+  }
+
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    const hash = hashToken(refreshToken);
+    const row = await this.accounts.getRefreshToken(hash);
+    const invalid = new ProtocolError('unauthorized', 'invalid or expired refresh token');
+    if (!row || row.revokedAt !== null || row.expiresAt <= this.now()) throw invalid;
+    if (row.usedAt !== null || !(await this.accounts.useRefreshToken(hash, this.now()))) {
+      // Reuse of a rotated token: someone else holds a copy. End the whole session.
+      await this.accounts.revokeFamily(row.familyId, this.now());
+      throw new ProtocolError('unauthorized', 'refresh token reuse detected; signed out');
+    }
+    const user = await this.accounts.getUserById(row.userId);
+    if (!user) throw invalid;
+    return this.issue(user, row.familyId);
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    const row = await this.accounts.getRefreshToken(hashToken(refreshToken));
+    if (row) await this.accounts.revokeFamily(row.familyId, this.now());
+  }
+}

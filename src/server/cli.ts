@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * softphone-server
+ *   (no command)                    run the server
+ *   user add <name> --name "Full Name" --password-stdin
+ *   user list | user remove <name> | user passwd <name> --password-stdin
+ * Flags: --port, --host, --data-dir, --demo, --ring-timeout-ms, --log-level
+ * (every setting also has an environment variable; see README.md).
+ */
+import { parseArgs } from 'node:util';
+import { addUser, changePassword, seedDemo } from './accounts.js';
+import { startServer } from './app.js';
+import { configFromEnv, parseConfig, type ConfigInput } from './config.js';
+import { SqliteStorage } from './store/sqlite.js';
+import { ProtocolError } from '../shared/protocol/index.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    demo: { type: 'boolean' },
+    'ring-timeout-ms': { type: 'string' },
+    'log-level': { type: 'string' },
+    name: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const USAGE = `usage:
+  npm run server -- [--port 4000] [--host 127.0.0.1] [--data-dir ./data] [--demo]
+  npm run server -- user add <username> --name "Display Name" --password-stdin
+  npm run server -- user list
+  npm run server -- user remove <username>
+  npm run server -- user passwd <username> --password-stdin`;
+
+function config(): ConfigInput {
+  const flags: Record<string, unknown> = {};
+  if (values.port !== undefined) flags.port = values.port;
+  if (values.host !== undefined) flags.host = values.host;
+  if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir'];
+  if (values.demo) flags.demo = true;
+  if (values['ring-timeout-ms'] !== undefined) flags.ringTimeoutMs = values['ring-timeout-ms'];
+  if (values['log-level'] !== undefined) flags.logLevel = values['log-level'];
+  return { ...configFromEnv(process.env), ...flags };
+}
+
+async function readPassword(): Promise<string> {
+  if (!values['password-stdin']) throw new ProtocolError('bad_request', 'pass the password on standard input with --password-stdin');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function userCommand(args: string[]): Promise<void> {
+  const cfg = parseConfig(config());
+  const storage = SqliteStorage.open(cfg.dataDir);
+  try {
+    const [sub, username] = args;
+    switch (sub) {
+      case 'add': {
+        if (!username) throw new ProtocolError('bad_request', 'user add needs a username');
+        const u = await addUser(storage.accounts, username, values.name ?? username, await readPassword());
+        console.log(`added ${u.username} (${u.displayName})`);
+        break;
+      }
+      case 'list':
+        for (const u of await storage.accounts.listUsers()) {
+          console.log(`${u.username}\t${u.displayName}\t${u.status}`);
+        }
+        break;
+      case 'remove': {
+        const u = username ? await storage.accounts.getUserByUsername(username) : undefined;
+        if (!u) throw new ProtocolError('not_found', `no user ${username ?? ''}`);
+        await storage.accounts.removeUser(u.id);
+        console.log(`removed ${u.username}`);
+        break;
+      }
+      case 'passwd':
+        if (!username) throw new ProtocolError('bad_request', 'user passwd needs a username');
+        await changePassword(storage.accounts, username, await readPassword());
+        console.log(`password changed for ${username}; their sessions were signed out`);
+        break;
+      default:
+        throw new ProtocolError('bad_request', USAGE);
+    }
+  } finally {
+    await storage.close();
+  }
+}
+
+async function serve(): Promise<void> {
+  const server = await startServer(config());
+  if (server.config.demo) {
+    const creds = await seedDemo(server.storage.accounts, server.config.dataDir);
+    console.log(`\nDemo mode. Web softphone: ${server.url}/`);
+    for (const [user, password] of Object.entries(creds)) console.log(`  ${user.padEnd(6)} password: ${password}`);
+    console.log('');
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server
+      .shutdown(`received ${signal}`)
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        server.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  if (values.help) return void console.log(USAGE);
+  if (positionals[0] === 'user') return userCommand(positionals.slice(1));
+  if (positionals.length > 0) throw new ProtocolError('bad_request', USAGE);
+  return serve();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(err instanceof ProtocolError ? 2 : 1);
+});

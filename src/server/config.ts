@@ -1,0 +1,107 @@
+/**
+ * Server configuration: command-line flags override environment variables,
+ * which override defaults. Parsed once with zod so a bad value fails at start
+ * with a clear message instead of misbehaving later.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.string()])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+export const ConfigSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: int(0, 65535).default(4000),
+  dataDir: z.string().default('./data'),
+  demo: bool.default(false),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long an unanswered call rings before it is missed. */
+  ringTimeoutMs: int(1_000, 600_000).default(45_000),
+  /** How long an answered call survives a device's signaling loss before it is ended. */
+  callReconnectGraceMs: int(1_000, 600_000).default(60_000),
+  /** How long a finished call stays queryable in live state (late claims get `gone`). */
+  endedCallRetentionMs: int(1_000, 86_400_000).default(600_000),
+  accessTokenTtlSec: int(30, 86_400).default(600),
+  refreshTokenTtlDays: int(1, 365).default(30),
+  /** socket.io transport heartbeat. */
+  pingIntervalMs: int(1_000, 300_000).default(25_000),
+  pingTimeoutMs: int(1_000, 300_000).default(20_000),
+  /** Largest socket.io message accepted before the connection is dropped. */
+  maxMessageBytes: int(1_024, 10_485_760).default(262_144),
+  /** Origins allowed to open a socket from a browser (the server's own origin is always allowed). */
+  allowedOrigins: list.default([]),
+  turnSecret: z.string().min(16).optional(),
+  turnUrls: list.default([]),
+  stunUrls: list.default([]),
+  turnTtlSec: int(60, 604_800).default(3_600),
+  /** Login attempts per IP per minute. */
+  loginRatePerMinute: int(1, 100_000).default(30),
+  /** Failed logins per username per 15 minutes before it is throttled. */
+  loginFailuresPerUsername: int(1, 100_000).default(10),
+  /** Call invites per user per minute. */
+  inviteRatePerMinute: int(1, 1_000_000).default(30),
+  /** Socket events per connection per second (burst is twice this). */
+  socketEventsPerSecond: int(1, 1_000_000).default(50),
+  /** Folder holding the built web softphone (served at `/`). */
+  webRoot: z.string().default(path.resolve('dist/renderer')),
+  shutdownGraceMs: int(0, 120_000).default(10_000),
+  trustProxy: bool.default(false),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variable for each setting (documented in README.md). */
+export const ENV_NAMES: Record<keyof Config, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  dataDir: 'DATA_DIR',
+  demo: 'DEMO',
+  logLevel: 'LOG_LEVEL',
+  ringTimeoutMs: 'RING_TIMEOUT_MS',
+  callReconnectGraceMs: 'CALL_RECONNECT_GRACE_MS',
+  endedCallRetentionMs: 'ENDED_CALL_RETENTION_MS',
+  accessTokenTtlSec: 'ACCESS_TOKEN_TTL_SEC',
+  refreshTokenTtlDays: 'REFRESH_TOKEN_TTL_DAYS',
+  pingIntervalMs: 'PING_INTERVAL_MS',
+  pingTimeoutMs: 'PING_TIMEOUT_MS',
+  maxMessageBytes: 'MAX_MESSAGE_BYTES',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  turnSecret: 'TURN_SECRET',
+  turnUrls: 'TURN_URLS',
+  stunUrls: 'STUN_URLS',
+  turnTtlSec: 'TURN_TTL_SEC',
+  loginRatePerMinute: 'LOGIN_RATE_PER_MINUTE',
+  loginFailuresPerUsername: 'LOGIN_FAILURES_PER_USERNAME',
+  inviteRatePerMinute: 'INVITE_RATE_PER_MINUTE',
+  socketEventsPerSecond: 'SOCKET_EVENTS_PER_SECOND',
+  webRoot: 'WEB_ROOT',
+  shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
+  trustProxy: 'TRUST_PROXY',
+};
+
+/** Reads settings from the environment (flags are merged on top by the caller). */
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+  const out: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+export function parseConfig(input: ConfigInput): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const key = i.path.join('.') as keyof Config;
+      return `  ${ENV_NAMES[key] ?? key}: ${i.message}`;
+    });
+    throw new Error(`Invalid server configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,143 @@
+/**
+ * HTTP API (fastify): login, refresh, logout, TURN credentials, health.
+ * Bodies are parsed with the zod schemas from src/shared; every error is
+ * `{"error": {"code", "message"}}` with a matching status.
+ */
+import { createHmac } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import {
+  LoginRequest,
+  LogoutRequest,
+  ProtocolError,
+  RefreshRequest,
+  type ErrorCode,
+  type TurnResponse,
+} from '../../shared/protocol/index.js';
+import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { RateLimits } from '../ratelimit.js';
+import { describeZodError } from '../socket/gateway.js';
+import type { Storage } from '../store/types.js';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  busy: 409,
+  conflict: 409,
+  gone: 410,
+  rate_limited: 429,
+  internal: 500,
+};
+
+export interface HttpDeps {
+  config: Config;
+  storage: Storage;
+  tokens: TokenService;
+  limits: RateLimits;
+  log: Logger;
+  turnSecret: string;
+  /** Set while the server drains on shutdown. */
+  isDraining(): boolean;
+}
+
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new ProtocolError('bad_request', describeZodError(r.error));
+  return r.data;
+}
+
+/** TURN REST credentials: username "expiry:user", password base64(HMAC-SHA1(secret, username)). */
+export function turnCredentials(secret: string, userId: string, ttlSec: number, now = Date.now()) {
+  const username = `${Math.floor(now / 1000) + ttlSec}:${userId}`;
+  const credential = createHmac('sha1', secret).update(username).digest('base64');
+  return { username, credential };
+}
+
+export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let e: ProtocolError;
+    if (err instanceof ProtocolError) e = err;
+    else {
+      const fe = err as { statusCode?: number; code?: string; message?: string };
+      if (fe.statusCode === 413) e = new ProtocolError('bad_request', 'request body too large');
+      else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+        e = new ProtocolError('bad_request', fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'send JSON (content-type: application/json)' : 'malformed request');
+      } else {
+        d.log.error({ err, url: req.url }, 'request failed');
+        e = new ProtocolError('internal', 'something went wrong on the server');
+      }
+    }
+    const retry = e.details?.retryAfterMs;
+    if (e.code === 'rate_limited' && typeof retry === 'number') {
+      void reply.header('retry-after', Math.ceil(retry / 1000));
+    }
+    void reply.status(HTTP_STATUS[e.code]).send({ error: { code: e.code, message: e.message } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (d.isDraining()) return reply.status(503).send({ status: 'draining' });
+    const ok = await d.storage.ready();
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready' });
+  });
+
+  const unauthorized = () => new ProtocolError('unauthorized', 'wrong username or password');
+
+  app.post('/api/login', async (req) => {
+    await d.limits.consume('loginIp', req.ip);
+    const body = parseBody(LoginRequest, req.body);
+    const username = body.username.trim().toLowerCase();
+    // Throttled per username whether or not it exists, so the limit reveals nothing.
+    if (await d.limits.exhausted('loginUser', username)) {
+      throw new ProtocolError('rate_limited', 'too many failed sign-ins; try again later', { retryAfterMs: 60_000 });
+    }
+    const user = await d.storage.accounts.getUserByUsername(username);
+    // Same work whether or not the user exists: no timing hint either.
+    const ok = await verifyPassword(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !ok) {
+      await d.limits.consume('loginUser', username).catch(() => undefined);
+      throw unauthorized();
+    }
+    await d.limits.reset('loginUser', username);
+    return d.tokens.issue(user);
+  });
+
+  app.post('/api/refresh', async (req) => {
+    await d.limits.consume('loginIp', req.ip);
+    const body = parseBody(RefreshRequest, req.body);
+    return d.tokens.refresh(body.refreshToken);
+  });
+
+  app.post('/api/logout', async (req) => {
+    const body = parseBody(LogoutRequest, req.body);
+    await d.tokens.logout(body.refreshToken);
+    return { ok: true };
+  });
+
+  app.get('/api/turn', async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer (.+)$/.exec(header);
+    if (!match) throw new ProtocolError('unauthorized', 'missing bearer token');
+    const { userId } = await d.tokens.verifyAccess(match[1]!);
+    const { username, credential } = turnCredentials(d.turnSecret, userId, d.config.turnTtlSec);
+    const iceServers: TurnResponse['iceServers'] = [];
+    if (d.config.stunUrls.length > 0) iceServers.push({ urls: d.config.stunUrls });
+    if (d.config.turnUrls.length > 0) iceServers.push({ urls: d.config.turnUrls, username, credential });
+    void reply.header('cache-control', 'no-store');
+    return {
+      username,
+      credential,
+      ttl: d.config.turnTtlSec,
+      urls: [...d.config.stunUrls, ...d.config.turnUrls],
+      iceServers,
+    } satisfies TurnResponse;
+  });
+}

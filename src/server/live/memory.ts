@@ -1,0 +1,138 @@
+/** Single-node live state, in this process's memory. */
+import type { DeviceRegistry, LiveCall, LiveCallStore, LiveState, OnlineDevice, PresenceCache } from './types.js';
+
+class MemoryCallStore implements LiveCallStore {
+  private readonly calls = new Map<string, LiveCall>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly deadlines = new Map<string, NodeJS.Timeout>();
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private handler: (callId: string) => void = () => {};
+
+  async insert(call: LiveCall): Promise<boolean> {
+    if (this.calls.has(call.callId)) return false;
+    this.calls.set(call.callId, structuredClone(call));
+    for (const userId of [call.caller.id, call.callee.id]) {
+      let set = this.byUser.get(userId);
+      if (!set) this.byUser.set(userId, (set = new Set()));
+      set.add(call.callId);
+    }
+    return true;
+  }
+
+  async get(callId: string): Promise<LiveCall | undefined> {
+    const c = this.calls.get(callId);
+    return c ? structuredClone(c) : undefined;
+  }
+
+  async compareAndSet(next: LiveCall, expectedVersion: number): Promise<boolean> {
+    const current = this.calls.get(next.callId);
+    if (!current || current.version !== expectedVersion) return false;
+    this.calls.set(next.callId, structuredClone(next));
+    if (next.state === 'ended') this.unindex(next);
+    return true;
+  }
+
+  async activeForUser(userId: string): Promise<LiveCall[]> {
+    const ids = this.byUser.get(userId);
+    if (!ids) return [];
+    const out: LiveCall[] = [];
+    for (const id of ids) {
+      const c = this.calls.get(id);
+      if (c && c.state !== 'ended') out.push(structuredClone(c));
+    }
+    return out;
+  }
+
+  async setDeadline(callId: string, at: number): Promise<void> {
+    clearTimeout(this.deadlines.get(callId));
+    const t = setTimeout(() => {
+      this.deadlines.delete(callId);
+      this.handler(callId);
+    }, Math.max(0, at - Date.now()));
+    this.deadlines.set(callId, t);
+  }
+
+  async clearDeadline(callId: string): Promise<void> {
+    clearTimeout(this.deadlines.get(callId));
+    this.deadlines.delete(callId);
+  }
+
+  onDeadline(handler: (callId: string) => void): void {
+    this.handler = handler;
+  }
+
+  async expire(callId: string, ms: number): Promise<void> {
+    clearTimeout(this.expiries.get(callId));
+    const t = setTimeout(() => {
+      this.expiries.delete(callId);
+      const c = this.calls.get(callId);
+      if (c) this.unindex(c);
+      this.calls.delete(callId);
+    }, ms);
+    t.unref();
+    this.expiries.set(callId, t);
+  }
+
+  private unindex(call: LiveCall): void {
+    for (const userId of [call.caller.id, call.callee.id]) {
+      const set = this.byUser.get(userId);
+      set?.delete(call.callId);
+      if (set?.size === 0) this.byUser.delete(userId);
+    }
+  }
+
+  close(): void {
+    for (const t of this.deadlines.values()) clearTimeout(t);
+    for (const t of this.expiries.values()) clearTimeout(t);
+    this.deadlines.clear();
+    this.expiries.clear();
+  }
+}
+
+class MemoryDeviceRegistry implements DeviceRegistry {
+  private readonly byUser = new Map<string, Map<string, OnlineDevice>>();
+
+  async connect(device: OnlineDevice): Promise<OnlineDevice | undefined> {
+    let devices = this.byUser.get(device.userId);
+    if (!devices) this.byUser.set(device.userId, (devices = new Map<string, OnlineDevice>()));
+    const previous = devices.get(device.deviceId);
+    devices.set(device.deviceId, { ...device });
+    return previous && previous.socketId !== device.socketId ? previous : undefined;
+  }
+
+  async disconnect(userId: string, deviceId: string, socketId: string): Promise<boolean> {
+    const devices = this.byUser.get(userId);
+    const current = devices?.get(deviceId);
+    if (!devices || !current || current.socketId !== socketId) return false;
+    devices.delete(deviceId);
+    if (devices.size === 0) this.byUser.delete(userId);
+    return true;
+  }
+
+  async list(userId: string): Promise<OnlineDevice[]> {
+    return [...(this.byUser.get(userId)?.values() ?? [])].map((d) => ({ ...d }));
+  }
+
+  async get(userId: string, deviceId: string): Promise<OnlineDevice | undefined> {
+    const d = this.byUser.get(userId)?.get(deviceId);
+    return d ? { ...d } : undefined;
+  }
+}
+
+class MemoryPresenceCache implements PresenceCache {
+  private readonly last = new Map<string, string>();
+  async swap(userId: string, presence: string): Promise<string | undefined> {
+    const prev = this.last.get(userId);
+    this.last.set(userId, presence);
+    return prev;
+  }
+}
+
+export class MemoryLiveState implements LiveState {
+  readonly calls = new MemoryCallStore();
+  readonly devices = new MemoryDeviceRegistry();
+  readonly presence = new MemoryPresenceCache();
+  async close(): Promise<void> {
+    this.calls.close();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Rate limits (rate-limiter-flexible). In-memory by default; a multi-node
+ * deployment passes a shared-store limiter factory instead.
+ */
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ProtocolError } from '../shared/protocol/index.js';
+import type { Config } from './config.js';
+
+export type LimitName = 'loginIp' | 'loginUser' | 'invite' | 'socketEvents';
+
+export type LimiterFactory = (name: LimitName, points: number, durationSec: number) => RateLimiterAbstract;
+
+export const memoryLimiter: LimiterFactory = (name, points, duration) =>
+  new RateLimiterMemory({ keyPrefix: name, points, duration });
+
+export class RateLimits {
+  private readonly limiters: Record<LimitName, RateLimiterAbstract>;
+
+  constructor(config: Config, factory: LimiterFactory = memoryLimiter) {
+    this.limiters = {
+      loginIp: factory('loginIp', config.loginRatePerMinute, 60),
+      loginUser: factory('loginUser', config.loginFailuresPerUsername, 15 * 60),
+      invite: factory('invite', config.inviteRatePerMinute, 60),
+      socketEvents: factory('socketEvents', config.socketEventsPerSecond * 2, 2),
+    };
+  }
+
+  /** Spends one point; throws `rate_limited` (with retryAfterMs) when none is left. */
+  async consume(name: LimitName, key: string): Promise<void> {
+    try {
+      await this.limiters[name].consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        throw new ProtocolError('rate_limited', 'too many requests; try again shortly', {
+          retryAfterMs: err.msBeforeNext,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** True when the key has no points left (without spending one). */
+  async exhausted(name: LimitName, key: string): Promise<boolean> {
+    const res = await this.limiters[name].get(key);
+    return res !== null && res.remainingPoints <= 0;
+  }
+
+  async reset(name: LimitName, key: string): Promise<void> {
+    await this.limiters[name].delete(key);
+  }
+}

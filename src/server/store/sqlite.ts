@@ -1,0 +1,491 @@
+/**
+ * Embedded storage on SQLite (better-sqlite3).
+ *
+ * Settings (see docs/architecture.md, "Durability"):
+ * - journal_mode=WAL: readers never block the writer; one file to back up.
+ * - synchronous=FULL: every commit fsyncs the WAL, so an acknowledged write
+ *   survives a crash or power loss (NORMAL could lose the last commits).
+ * - Group commit: writes requested in the same tick share one transaction and
+ *   one fsync; each request still runs in its own savepoint, so one failing
+ *   write does not undo the others. Callers are resolved after the commit.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
+import { ProtocolError } from '../../shared/protocol/index.js';
+import type {
+  AccountStore,
+  CallJournalRow,
+  DeviceRow,
+  HistoryPage,
+  HistoryStore,
+  RefreshTokenRow,
+  Storage,
+  UserRow,
+} from './types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     username TEXT NOT NULL UNIQUE,
+     display_name TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'available',
+     call_waiting INTEGER NOT NULL DEFAULT 0,
+     last_seen_missed_at INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE devices (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     kind TEXT NOT NULL,
+     name TEXT NOT NULL,
+     app_version TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL
+   );
+   CREATE INDEX devices_user ON devices(user_id);
+   CREATE TABLE refresh_tokens (
+     token_hash TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     family_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     used_at INTEGER,
+     revoked_at INTEGER
+   );
+   CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+   CREATE TABLE calls (
+     call_id TEXT PRIMARY KEY,
+     caller TEXT NOT NULL,
+     callee TEXT NOT NULL,
+     caller_device_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     answered_at INTEGER,
+     answered_device_id TEXT,
+     ended_at INTEGER,
+     outcome TEXT,
+     end_reason TEXT
+   );
+   CREATE INDEX calls_unfinished ON calls(created_at) WHERE ended_at IS NULL;
+   CREATE TABLE history (
+     id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     direction TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     end_reason TEXT NOT NULL,
+     missed INTEGER NOT NULL,
+     started_at INTEGER NOT NULL,
+     answered_at INTEGER,
+     ended_at INTEGER NOT NULL,
+     answered_device_id TEXT,
+     UNIQUE (call_id, user_id)
+   );
+   CREATE INDEX history_user ON history(user_id, ended_at DESC, id DESC);
+   CREATE INDEX history_missed ON history(user_id, ended_at) WHERE missed = 1;`,
+];
+
+type Row = Record<string, unknown>;
+
+function userFromRow(r: Row): UserRow {
+  return {
+    id: r.id as string,
+    username: r.username as string,
+    displayName: r.display_name as string,
+    passwordHash: r.password_hash as string,
+    status: r.status as UserRow['status'],
+    callWaiting: r.call_waiting === 1,
+    lastSeenMissedAt: r.last_seen_missed_at as number,
+    createdAt: r.created_at as number,
+  };
+}
+
+function deviceFromRow(r: Row): DeviceRow {
+  return {
+    id: r.id as string,
+    userId: r.user_id as string,
+    kind: r.kind as DeviceRow['kind'],
+    name: r.name as string,
+    appVersion: r.app_version as string,
+    createdAt: r.created_at as number,
+    lastSeenAt: r.last_seen_at as number,
+  };
+}
+
+function journalFromRow(r: Row): CallJournalRow {
+  return {
+    callId: r.call_id as string,
+    caller: JSON.parse(r.caller as string) as UserSummary,
+    callee: JSON.parse(r.callee as string) as UserSummary,
+    callerDeviceId: r.caller_device_id as string,
+    createdAt: r.created_at as number,
+    answeredAt: (r.answered_at as number | null) ?? null,
+    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
+    endedAt: (r.ended_at as number | null) ?? null,
+    outcome: (r.outcome as CallJournalRow['outcome']) ?? null,
+    endReason: (r.end_reason as CallJournalRow['endReason']) ?? null,
+  };
+}
+
+function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord {
+  const answeredAt = (r.answered_at as number | null) ?? null;
+  const endedAt = r.ended_at as number;
+  return {
+    id: r.id as string,
+    callId: r.call_id as string,
+    direction: r.direction as HistoryRecord['direction'],
+    peer: JSON.parse(r.peer as string) as UserSummary,
+    outcome: r.outcome as HistoryRecord['outcome'],
+    endReason: r.end_reason as HistoryRecord['endReason'],
+    missed: r.missed === 1,
+    startedAt: r.started_at as number,
+    answeredAt,
+    endedAt,
+    durationSec: answeredAt === null ? 0 : Math.max(0, Math.round((endedAt - answeredAt) / 1000)),
+    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
+    seen: r.missed !== 1 || endedAt <= lastSeenMissedAt,
+  };
+}
+
+/** Batches writes of one tick into one transaction (one fsync). */
+class GroupCommit {
+  private queue: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private scheduled = false;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly db: Database.Database) {}
+
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    const results: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const item of batch) {
+          try {
+            // Nested transaction = savepoint: a failing write rolls back alone.
+            results.push({ ok: true, value: this.db.transaction(item.fn)() });
+          } catch (err) {
+            results.push({ ok: false, value: err });
+          }
+        }
+      })();
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      this.notifyIdle();
+      return;
+    }
+    batch.forEach((item, i) => {
+      const r = results[i]!;
+      if (r.ok) item.resolve(r.value);
+      else item.reject(r.value);
+    });
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.queue.length > 0 || this.scheduled) return;
+    const waiters = this.idle;
+    this.idle = [];
+    for (const w of waiters) w();
+  }
+
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+export class SqliteStorage implements Storage {
+  readonly accounts: AccountStore;
+  readonly history: HistoryStore;
+  private readonly db: Database.Database;
+  private readonly writes: GroupCommit;
+  private closed = false;
+
+  constructor(file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.writes = new GroupCommit(this.db);
+    this.accounts = this.createAccountStore();
+    this.history = this.createHistoryStore();
+  }
+
+  static open(dataDir: string): SqliteStorage {
+    return new SqliteStorage(path.join(dataDir, 'softphone.db'));
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      this.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writes.drained();
+    this.closed = true;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+
+  private write<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new ProtocolError('internal', 'storage is closed'));
+    return this.writes.run(fn);
+  }
+
+  private createAccountStore(): AccountStore {
+    const db = this.db;
+    const s = {
+      insertUser: db.prepare(
+        `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      userById: db.prepare(`SELECT * FROM users WHERE id = ?`),
+      userByName: db.prepare(`SELECT * FROM users WHERE username = ?`),
+      listUsers: db.prepare(`SELECT * FROM users ORDER BY username`),
+      searchUsers: db.prepare(
+        `SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\'
+         ORDER BY display_name COLLATE NOCASE, username LIMIT ?`,
+      ),
+      deleteUser: db.prepare(`DELETE FROM users WHERE id = ?`),
+      deleteUserHistory: db.prepare(`DELETE FROM history WHERE user_id = ?`),
+      setPassword: db.prepare(`UPDATE users SET password_hash = ? WHERE id = ?`),
+      revokeUserTokens: db.prepare(`UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`),
+      upsertDevice: db.prepare(
+        `INSERT INTO devices (id, user_id, kind, name, app_version, created_at, last_seen_at)
+         VALUES (@id, @userId, @kind, @name, @appVersion, @lastSeenAt, @lastSeenAt)
+         ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+           app_version = excluded.app_version, last_seen_at = excluded.last_seen_at
+         WHERE devices.user_id = excluded.user_id`,
+      ),
+      deviceById: db.prepare(`SELECT * FROM devices WHERE id = ?`),
+      devicesOfUser: db.prepare(`SELECT * FROM devices WHERE user_id = ? ORDER BY created_at`),
+      deleteDevice: db.prepare(`DELETE FROM devices WHERE id = ?`),
+      insertToken: db.prepare(
+        `INSERT INTO refresh_tokens (token_hash, user_id, family_id, created_at, expires_at)
+         VALUES (@tokenHash, @userId, @familyId, @createdAt, @expiresAt)`,
+      ),
+      tokenByHash: db.prepare(`SELECT * FROM refresh_tokens WHERE token_hash = ?`),
+      useToken: db.prepare(
+        `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL`,
+      ),
+      revokeFamily: db.prepare(`UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`),
+      familyRevoked: db.prepare(
+        `SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL LIMIT 1`,
+      ),
+    };
+    const getUser = (id: string) => {
+      const r = s.userById.get(id) as Row | undefined;
+      return r ? userFromRow(r) : undefined;
+    };
+    const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+    return {
+      createUser: (u) =>
+        this.write(() => {
+          if (s.userByName.get(u.username)) throw new ProtocolError('conflict', `user ${u.username} already exists`);
+          s.insertUser.run(u.id, u.username, u.displayName, u.passwordHash, Date.now());
+          return getUser(u.id)!;
+        }),
+      getUserById: async (id) => getUser(id),
+      getUserByUsername: async (username) => {
+        const r = s.userByName.get(username) as Row | undefined;
+        return r ? userFromRow(r) : undefined;
+      },
+      listUsers: async () => (s.listUsers.all() as Row[]).map(userFromRow),
+      searchUsers: async (query, limit) =>
+        (s.searchUsers.all(like(query), like(query), limit) as Row[]).map(userFromRow),
+      removeUser: (id) =>
+        this.write(() => {
+          s.deleteUserHistory.run(id);
+          return s.deleteUser.run(id).changes > 0;
+        }),
+      setPassword: (id, hash) =>
+        this.write(() => {
+          s.setPassword.run(hash, id);
+          s.revokeUserTokens.run(Date.now(), id);
+        }),
+      updateUser: (id, patch) =>
+        this.write(() => {
+          const sets: string[] = [];
+          const values: unknown[] = [];
+          const columns: [string, unknown][] = [
+            ['status', patch.status],
+            ['call_waiting', patch.callWaiting === undefined ? undefined : patch.callWaiting ? 1 : 0],
+            ['last_seen_missed_at', patch.lastSeenMissedAt],
+            ['display_name', patch.displayName],
+          ];
+          for (const [column, value] of columns) {
+            if (value === undefined) continue;
+            sets.push(`${column} = ?`);
+            values.push(value);
+          }
+          if (sets.length > 0) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+          return getUser(id);
+        }),
+      upsertDevice: (d) =>
+        this.write(() => {
+          const existing = s.deviceById.get(d.id) as Row | undefined;
+          if (existing && existing.user_id !== d.userId) {
+            throw new ProtocolError('forbidden', 'this device id belongs to another account');
+          }
+          s.upsertDevice.run(d);
+          return deviceFromRow(s.deviceById.get(d.id) as Row);
+        }),
+      getDevice: async (id) => {
+        const r = s.deviceById.get(id) as Row | undefined;
+        return r ? deviceFromRow(r) : undefined;
+      },
+      listDevices: async (userId) => (s.devicesOfUser.all(userId) as Row[]).map(deviceFromRow),
+      removeDevice: (id) => this.write(() => s.deleteDevice.run(id).changes > 0),
+      insertRefreshToken: (row) =>
+        this.write(() => {
+          s.insertToken.run(row);
+        }),
+      getRefreshToken: async (hash) => {
+        const r = s.tokenByHash.get(hash) as Row | undefined;
+        if (!r) return undefined;
+        return {
+          tokenHash: r.token_hash as string,
+          userId: r.user_id as string,
+          familyId: r.family_id as string,
+          createdAt: r.created_at as number,
+          expiresAt: r.expires_at as number,
+          usedAt: (r.used_at as number | null) ?? null,
+          revokedAt: (r.revoked_at as number | null) ?? null,
+        } satisfies RefreshTokenRow;
+      },
+      useRefreshToken: (hash, at) => this.write(() => s.useToken.run(at, hash).changes === 1),
+      revokeFamily: (familyId, at) =>
+        this.write(() => {
+          s.revokeFamily.run(at, familyId);
+        }),
+      isFamilyRevoked: async (familyId) => s.familyRevoked.get(familyId) !== undefined,
+    };
+  }
+
+  private createHistoryStore(): HistoryStore {
+    const db = this.db;
+    const s = {
+      journalInsert: db.prepare(
+        `INSERT OR IGNORE INTO calls (call_id, caller, callee, caller_device_id, created_at)
+         VALUES (?, ?, ?, ?, ?)`,
+      ),
+      journalAnswer: db.prepare(`UPDATE calls SET answered_at = ?, answered_device_id = ? WHERE call_id = ?`),
+      journalGet: db.prepare(`SELECT * FROM calls WHERE call_id = ?`),
+      journalEnd: db.prepare(
+        `UPDATE calls SET ended_at = ?, outcome = ?, end_reason = ? WHERE call_id = ? AND ended_at IS NULL`,
+      ),
+      unfinished: db.prepare(`SELECT * FROM calls WHERE ended_at IS NULL ORDER BY created_at`),
+      insertRecord: db.prepare(
+        `INSERT OR IGNORE INTO history (id, call_id, user_id, direction, peer, outcome, end_reason, missed,
+           started_at, answered_at, ended_at, answered_device_id)
+         VALUES (@id, @callId, @userId, @direction, @peer, @outcome, @endReason, @missed,
+           @startedAt, @answeredAt, @endedAt, @answeredDeviceId)`,
+      ),
+      recordsForCall: db.prepare(`SELECT * FROM history WHERE call_id = ? ORDER BY user_id`),
+      page: db.prepare(
+        `SELECT * FROM history WHERE user_id = ? AND (ended_at < ? OR (ended_at = ? AND id < ?))
+         ORDER BY ended_at DESC, id DESC LIMIT ?`,
+      ),
+      missed: db.prepare(`SELECT COUNT(*) AS n FROM history WHERE user_id = ? AND missed = 1 AND ended_at > ?`),
+      lastSeen: db.prepare(`SELECT last_seen_missed_at FROM users WHERE id = ?`),
+    };
+    const lastSeenOf = (userId: string) =>
+      ((s.lastSeen.get(userId) as Row | undefined)?.last_seen_missed_at as number | undefined) ?? 0;
+
+    return {
+      journalStart: (row) =>
+        this.write(
+          () =>
+            s.journalInsert.run(
+              row.callId,
+              JSON.stringify(row.caller),
+              JSON.stringify(row.callee),
+              row.callerDeviceId,
+              row.createdAt,
+            ).changes === 1,
+        ),
+      journalAnswer: (callId, at, deviceId) =>
+        this.write(() => {
+          s.journalAnswer.run(at, deviceId, callId);
+        }),
+      getJournal: async (callId) => {
+        const r = s.journalGet.get(callId) as Row | undefined;
+        return r ? journalFromRow(r) : undefined;
+      },
+      unfinishedCalls: async () => (s.unfinished.all() as Row[]).map(journalFromRow),
+      finishCall: (callId, end, records) =>
+        this.write(() => {
+          s.journalEnd.run(end.endedAt, end.outcome, end.endReason, callId);
+          for (const r of records) {
+            s.insertRecord.run({
+              id: randomUUID(),
+              callId: r.callId,
+              userId: r.userId,
+              direction: r.direction,
+              peer: JSON.stringify(r.peer),
+              outcome: r.outcome,
+              endReason: r.endReason,
+              missed: r.missed ? 1 : 0,
+              startedAt: r.startedAt,
+              answeredAt: r.answeredAt,
+              endedAt: r.endedAt,
+              answeredDeviceId: r.answeredDeviceId,
+            });
+          }
+          return (s.recordsForCall.all(callId) as Row[]).map((row) =>
+            historyFromRow(row, lastSeenOf(row.user_id as string)),
+          );
+        }),
+      listHistory: async (userId, { cursor, limit, lastSeenMissedAt }): Promise<HistoryPage> => {
+        const c = cursor ? decodeCursor(cursor) : { endedAt: Number.MAX_SAFE_INTEGER, id: '\uffff' };
+        const rows = s.page.all(userId, c.endedAt, c.endedAt, c.id, limit + 1) as Row[];
+        const items = rows.slice(0, limit).map((r) => historyFromRow(r, lastSeenMissedAt));
+        const last = items[items.length - 1];
+        return {
+          items,
+          nextCursor: rows.length > limit && last ? encodeCursor({ endedAt: last.endedAt, id: last.id }) : null,
+        };
+      },
+      missedCount: async (userId, since) => (s.missed.get(userId, since) as { n: number }).n,
+      recordsForCall: async (callId) =>
+        (s.recordsForCall.all(callId) as Row[]).map((row) => historyFromRow(row, lastSeenOf(row.user_id as string))),
+    };
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Durable storage interfaces. The embedded default is SQLite (sqlite.ts); a
+ * multi-node deployment plugs in another implementation behind the same
+ * interfaces. Everything is async so either can sit behind them.
+ */
+import type {
+  CallOutcome,
+  DeviceKind,
+  Direction,
+  EndReason,
+  HistoryRecord,
+  SetStatus,
+  UserSummary,
+} from '../../shared/protocol/index.js';
+
+export interface UserRow extends UserSummary {
+  passwordHash: string;
+  status: SetStatus;
+  callWaiting: boolean;
+  /** Missed calls that ended after this instant count as unseen. */
+  lastSeenMissedAt: number;
+  createdAt: number;
+}
+
+export interface DeviceRow {
+  id: string;
+  userId: string;
+  kind: DeviceKind;
+  name: string;
+  appVersion: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface RefreshTokenRow {
+  tokenHash: string;
+  userId: string;
+  familyId: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface AccountStore {
+  createUser(user: { id: string; username: string; displayName: string; passwordHash: string }): Promise<UserRow>;
+  getUserById(id: string): Promise<UserRow | undefined>;
+  getUserByUsername(username: string): Promise<UserRow | undefined>;
+  listUsers(): Promise<UserRow[]>;
+  /** Case-insensitive match on username or display name, ordered by display name. */
+  searchUsers(query: string, limit: number): Promise<UserRow[]>;
+  /** Removes the user, their devices, tokens and own history. */
+  removeUser(id: string): Promise<boolean>;
+  /** Sets a new password hash and revokes every refresh token of the user. */
+  setPassword(id: string, passwordHash: string): Promise<void>;
+  updateUser(id: string, patch: Partial<Pick<UserRow, 'status' | 'callWaiting' | 'lastSeenMissedAt' | 'displayName'>>): Promise<UserRow | undefined>;
+
+  upsertDevice(device: Omit<DeviceRow, 'createdAt'>): Promise<DeviceRow>;
+  getDevice(id: string): Promise<DeviceRow | undefined>;
+  listDevices(userId: string): Promise<DeviceRow[]>;
+  removeDevice(id: string): Promise<boolean>;
+
+  insertRefreshToken(row: Omit<RefreshTokenRow, 'usedAt' | 'revokedAt'>): Promise<void>;
+  getRefreshToken(tokenHash: string): Promise<RefreshTokenRow | undefined>;
+  /** Marks the token used; false when it was already used or revoked (atomic). */
+  useRefreshToken(tokenHash: string, at: number): Promise<boolean>;
+  revokeFamily(familyId: string, at: number): Promise<void>;
+  isFamilyRevoked(familyId: string): Promise<boolean>;
+}
+
+/** The durable trace of a call, written at start, answer and end. */
+export interface CallJournalRow {
+  callId: string;
+  caller: UserSummary;
+  callee: UserSummary;
+  callerDeviceId: string;
+  createdAt: number;
+  answeredAt: number | null;
+  answeredDeviceId: string | null;
+  endedAt: number | null;
+  outcome: CallOutcome | null;
+  endReason: EndReason | null;
+}
+
+export interface NewHistoryRecord {
+  callId: string;
+  userId: string;
+  direction: Direction;
+  peer: UserSummary;
+  outcome: CallOutcome;
+  endReason: EndReason;
+  missed: boolean;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number;
+  answeredDeviceId: string | null;
+}
+
+export interface HistoryPage {
+  items: HistoryRecord[];
+  nextCursor: string | null;
+}
+
+export interface HistoryStore {
+  /** Durable before it resolves. Returns false if the call id already exists. */
+  journalStart(row: Omit<CallJournalRow, 'answeredAt' | 'answeredDeviceId' | 'endedAt' | 'outcome' | 'endReason'>): Promise<boolean>;
+  journalAnswer(callId: string, answeredAt: number, deviceId: string): Promise<void>;
+  getJournal(callId: string): Promise<CallJournalRow | undefined>;
+  /** Calls whose end was never recorded (the server stopped while they were live). */
+  unfinishedCalls(): Promise<CallJournalRow[]>;
+  /**
+   * Closes the journal entry and writes one record per participant in one
+   * transaction. Idempotent: a second call for the same call id writes nothing
+   * and returns the records that already exist.
+   */
+  finishCall(
+    callId: string,
+    end: { endedAt: number; outcome: CallOutcome; endReason: EndReason },
+    records: NewHistoryRecord[],
+  ): Promise<HistoryRecord[]>;
+  listHistory(userId: string, opts: { cursor?: string; limit: number; lastSeenMissedAt: number }): Promise<HistoryPage>;
+  missedCount(userId: string, since: number): Promise<number>;
+  /** Every record of a call (diagnostics, tests). */
+  recordsForCall(callId: string): Promise<HistoryRecord[]>;
+}
+
+export interface Storage {
+  readonly accounts: AccountStore;
+  readonly history: HistoryStore;
+  /** True while the storage is open and answering. */
+  ready(): Promise<boolean>;
+  /** Waits for pending writes, then closes. */
+  close(): Promise<void>;
+}

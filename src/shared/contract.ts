@@ -1,0 +1,194 @@
+/**
+ * The one typed contract between the renderer (UI + WebRTC media) and the
+ * host that runs the softphone core: Electron's main process (over IPC, via
+ * the preload), the web page itself (web softphone), or a Node test process
+ * (the headless desktop harness). Requests have typed results; events flow
+ * from the host to the renderer. Every payload is parsed with these schemas
+ * on the receiving side.
+ */
+import { z } from 'zod';
+import {
+  AccountSettings,
+  CallView,
+  DirectoryEntry,
+  ErrorBody,
+  HistoryRecord,
+  IceServer,
+  Id,
+  MediaSignal,
+  PresenceStatus,
+  SetStatus,
+  UserSummary,
+  Username,
+} from './protocol/index.js';
+
+export const CONNECTION_STATES = ['offline', 'connecting', 'connected', 'reconnecting'] as const;
+export const ConnectionState = z.enum(CONNECTION_STATES);
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+/**
+ * How this device sees a call:
+ * - ringing-in: rings here, can be answered here
+ * - ringing-out: placed from here, the callee is being rung
+ * - active: answered, media runs on this device
+ * - elsewhere: placed or answered on another device of the same user
+ * - ended: over (kept briefly so the UI can show the outcome)
+ */
+export const LOCAL_CALL_STATES = ['ringing-in', 'ringing-out', 'active', 'elsewhere', 'ended'] as const;
+export const LocalCallState = z.enum(LOCAL_CALL_STATES);
+export type LocalCallState = z.infer<typeof LocalCallState>;
+
+export const CallInfo = CallView.extend({
+  direction: z.enum(['incoming', 'outgoing']),
+  peer: UserSummary,
+  local: LocalCallState,
+  /** This device places the offers (it is the caller's device). */
+  isOfferer: z.boolean(),
+  /** Callee devices being rung (outgoing calls); 0 = callee offline, pending. */
+  ringingDevices: z.number().int().nonnegative().nullable(),
+  /** The far end put the call on hold. */
+  remoteHeld: z.boolean(),
+  /** This side put the call on hold. */
+  held: z.boolean(),
+  /** DTMF digits received from the far end, in order. */
+  receivedDigits: z.string(),
+});
+export type CallInfo = z.infer<typeof CallInfo>;
+
+export const DeviceSettings = z.object({
+  serverUrl: z.string().max(2048),
+  /** Media device ids chosen by the user ('' = system default). */
+  inputDeviceId: z.string().max(512),
+  outputDeviceId: z.string().max(512),
+  ringtoneDeviceId: z.string().max(512),
+  startAtLogin: z.boolean(),
+  /** Accelerators for global shortcuts ('' = none). */
+  answerShortcut: z.string().max(64),
+  hangupShortcut: z.string().max(64),
+});
+export type DeviceSettings = z.infer<typeof DeviceSettings>;
+
+export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = {
+  serverUrl: '',
+  inputDeviceId: '',
+  outputDeviceId: '',
+  ringtoneDeviceId: '',
+  startAtLogin: false,
+  answerShortcut: 'CommandOrControl+Shift+A',
+  hangupShortcut: 'CommandOrControl+Shift+H',
+};
+
+export const HostInfo = z.object({
+  kind: z.enum(['desktop', 'web']),
+  platform: z.string(),
+  appVersion: z.string(),
+  deviceId: Id,
+});
+export type HostInfo = z.infer<typeof HostInfo>;
+
+export const SessionState = z.object({
+  phase: z.enum(['signed-out', 'signing-in', 'signed-in']),
+  serverUrl: z.string(),
+  user: UserSummary.nullable(),
+  connection: ConnectionState,
+  status: SetStatus,
+  presence: PresenceStatus,
+  account: AccountSettings,
+  calls: z.array(CallInfo),
+  missedCount: z.number().int().nonnegative(),
+  /** Most recent history records (first page), newest first. */
+  history: z.array(HistoryRecord),
+  /** Last error worth showing, in words a user understands. */
+  error: ErrorBody.nullable(),
+});
+export type SessionState = z.infer<typeof SessionState>;
+
+const Empty = z.object({}).strict();
+const CallRef = z.object({ callId: Id }).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+/** Renderer → host requests. */
+export const hostRequests = {
+  'host.info': { request: Empty, response: HostInfo },
+  'session.state': { request: Empty, response: SessionState },
+  'session.login': {
+    request: z
+      .object({ serverUrl: z.string().url().max(2048), username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+      .strict(),
+    response: SessionState,
+  },
+  'session.logout': { request: Empty, response: Ok },
+  'presence.set': { request: z.object({ status: SetStatus }).strict(), response: Ok },
+  'presence.watch': {
+    request: z.object({ userIds: z.array(Id).max(500) }).strict(),
+    response: z.object({ presence: z.record(z.string(), PresenceStatus) }),
+  },
+  'directory.search': {
+    request: z.object({ query: z.string().max(80) }).strict(),
+    response: z.object({ users: z.array(DirectoryEntry) }),
+  },
+  'call.dial': {
+    request: z.union([z.object({ userId: Id }).strict(), z.object({ username: Username }).strict()]),
+    response: CallInfo,
+  },
+  'call.answer': { request: CallRef, response: CallInfo },
+  'call.decline': { request: CallRef, response: Ok },
+  'call.hangup': { request: CallRef, response: Ok },
+  'call.hold': { request: z.object({ callId: Id, held: z.boolean() }).strict(), response: Ok },
+  'call.dtmf': { request: z.object({ callId: Id, digits: z.string().regex(/^[0-9A-D*#,]{1,32}$/) }).strict(), response: Ok },
+  /** Media signaling from the renderer's peer connection to the far end. */
+  'call.signal': { request: z.object({ callId: Id, signal: MediaSignal }).strict(), response: Ok },
+  'history.more': {
+    request: z.object({ cursor: z.string().max(128).optional() }).strict(),
+    response: z.object({ items: z.array(HistoryRecord), nextCursor: z.string().nullable() }),
+  },
+  'history.seen': { request: Empty, response: Ok },
+  'settings.get': { request: Empty, response: DeviceSettings },
+  'settings.set': { request: DeviceSettings.partial().strict(), response: DeviceSettings },
+  'account.set': { request: AccountSettings.partial().strict(), response: AccountSettings },
+  'media.iceServers': { request: Empty, response: z.object({ iceServers: z.array(IceServer) }) },
+  /** The window asks to be hidden (desktop) — e.g. after a call when it was opened by a call. */
+  'window.hide': { request: Empty, response: Ok },
+} as const;
+
+export type HostRequestName = keyof typeof hostRequests;
+export const HOST_REQUEST_NAMES = Object.keys(hostRequests) as HostRequestName[];
+export type HostRequest<C extends HostRequestName> = z.input<(typeof hostRequests)[C]['request']>;
+export type HostResponse<C extends HostRequestName> = z.infer<(typeof hostRequests)[C]['response']>;
+
+/** Host → renderer events. */
+export const hostEvents = {
+  /** The full session snapshot, whenever it changes. */
+  session: SessionState,
+  /** Media signaling from the far end for a call active on this device. */
+  'call.signal': z.object({ callId: Id, fromDeviceId: Id, signal: MediaSignal }),
+  /** Presence of a watched user changed. */
+  presence: z.object({ userId: Id, presence: PresenceStatus }),
+  /** The host asks the renderer to act (tray, notification, shortcut, link). */
+  command: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('show'), view: z.enum(['main', 'call', 'settings', 'history']).optional() }),
+    z.object({ type: z.literal('dial'), target: z.string().max(256) }),
+  ]),
+} as const;
+
+export type HostEventName = keyof typeof hostEvents;
+export const HOST_EVENT_NAMES = Object.keys(hostEvents) as HostEventName[];
+export type HostEvent<E extends HostEventName> = z.infer<(typeof hostEvents)[E]>;
+
+/** Result envelope for requests crossing a process boundary. */
+export type HostResult<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/**
+ * The single API object the renderer sees (`window.softphone` in Electron
+ * and in the harness; built in-page for the web softphone).
+ */
+export interface SoftphoneApi {
+  invoke<C extends HostRequestName>(channel: C, payload: HostRequest<C>): Promise<HostResponse<C>>;
+  on<E extends HostEventName>(event: E, listener: (payload: HostEvent<E>) => void): () => void;
+}
+
+/** IPC channel names used by the preload and the main process. */
+export const IPC = {
+  invoke: 'softphone:invoke',
+  event: 'softphone:event',
+} as const;

@@ -1,0 +1,78 @@
+/** Call model: states, outcomes, live call view and history records. */
+import { z } from 'zod';
+import { DeviceKind, Id, Timestamp, UserSummary } from './common.js';
+
+/**
+ * Server-side call state machine (see docs/protocol.md for the diagram):
+ *
+ *   inviting ──► ringing ──► answered ──► ended
+ *                   │
+ *                   └──► declined | busy | cancelled | missed | failed ──► ended
+ *
+ * `ended` is reached from every terminal outcome once history is committed.
+ */
+export const CALL_STATES = ['ringing', 'answered', 'ended'] as const;
+export const CallState = z.enum(CALL_STATES);
+export type CallState = z.infer<typeof CallState>;
+
+/** How a call finished. `completed` = answered then hung up. */
+export const CALL_OUTCOMES = ['completed', 'declined', 'busy', 'cancelled', 'missed', 'failed'] as const;
+export const CallOutcome = z.enum(CALL_OUTCOMES);
+export type CallOutcome = z.infer<typeof CallOutcome>;
+
+/** Why a call ended, in more detail than the outcome. */
+export const END_REASONS = [
+  'hangup',
+  'declined',
+  'busy',
+  'dnd',
+  'cancelled',
+  'timeout',
+  'device_lost',
+  'server_restart',
+  'failed',
+] as const;
+export const EndReason = z.enum(END_REASONS);
+export type EndReason = z.infer<typeof EndReason>;
+
+export const CallDevice = z.object({ deviceId: Id, kind: DeviceKind, name: z.string().max(80) });
+export type CallDevice = z.infer<typeof CallDevice>;
+
+/** What clients see of a live call. */
+export const CallView = z.object({
+  callId: Id,
+  state: CallState,
+  caller: UserSummary,
+  callee: UserSummary,
+  callerDeviceId: Id,
+  answeredDeviceId: Id.nullable(),
+  createdAt: Timestamp,
+  answeredAt: Timestamp.nullable(),
+  /** When the ring times out (ms epoch). */
+  ringDeadline: Timestamp,
+  outcome: CallOutcome.nullable(),
+  endReason: EndReason.nullable(),
+});
+export type CallView = z.infer<typeof CallView>;
+
+export const Direction = z.enum(['outgoing', 'incoming']);
+export type Direction = z.infer<typeof Direction>;
+
+/** One durable history record; exactly one per participant per call. */
+export const HistoryRecord = z.object({
+  id: z.string(),
+  callId: Id,
+  direction: Direction,
+  peer: UserSummary,
+  outcome: CallOutcome,
+  endReason: EndReason,
+  /** Unanswered incoming call that the user did not decline. */
+  missed: z.boolean(),
+  startedAt: Timestamp,
+  answeredAt: Timestamp.nullable(),
+  endedAt: Timestamp,
+  durationSec: z.number().int().nonnegative(),
+  answeredDeviceId: Id.nullable(),
+  seen: z.boolean(),
+});
+export type HistoryRecord = z.infer<typeof HistoryRecord>;

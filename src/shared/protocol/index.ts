@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './call.js';
+export * from './http.js';
+export * from './socket.js';
