@@ -6,7 +6,7 @@ import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rat
 import { ProtocolError } from '../shared/protocol/index.js';
 import type { Config } from './config.js';
 
-export type LimitName = 'loginIp' | 'loginUser' | 'invite' | 'socketEvents';
+export type LimitName = 'loginIp' | 'loginUser' | 'invite' | 'inviteIp' | 'socketEvents';
 
 export type LimiterFactory = (name: LimitName, points: number, durationSec: number) => RateLimiterAbstract;
 
@@ -21,6 +21,8 @@ export class RateLimits {
       loginIp: factory('loginIp', config.loginRatePerMinute, 60),
       loginUser: factory('loginUser', config.loginFailuresPerUsername, 15 * 60),
       invite: factory('invite', config.inviteRatePerMinute, 60),
+      // Many users can share one address (an office NAT): the per-IP budget is larger.
+      inviteIp: factory('inviteIp', config.inviteRatePerMinute * 10, 60),
       socketEvents: factory('socketEvents', config.socketEventsPerSecond * 2, 2),
     };
   }

@@ -255,7 +255,10 @@ export class Gateway {
         this.d.io.to(rooms.user(userId)).emit('settings:changed', settings);
         return settings;
       },
-      'call:invite': async (socket, req) => ({ call: await calls.invite(socket.data.ctx, req) }),
+      'call:invite': async (socket, req) => {
+        await this.d.limits.consume('inviteIp', socket.data.ip);
+        return { call: await calls.invite(socket.data.ctx, req) };
+      },
       'call:accept': async (socket, req) => ({ call: await calls.accept(socket.data.ctx, req.callId) }),
       'call:decline': async (socket, req) => ({ call: await calls.decline(socket.data.ctx, req.callId) }),
       'call:cancel': async (socket, req) => ({ call: await calls.cancel(socket.data.ctx, req.callId) }),
