@@ -1,19 +1,24 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, build, then every test project (unit,
-// integration, e2e) inside a loopback-only network namespace
-// (scripts/netns.mjs). Extra arguments go to vitest, e.g.
+// `npm test`: typecheck, lint, build, then the unit, integration and e2e
+// test projects one after the other (so browser tests do not compete with
+// server tests for the CPU), each inside a loopback-only network namespace
+// (scripts/netns.mjs). Extra arguments run vitest with just those, e.g.
 //   npm test -- tests/integration/server
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const vitestArgs = process.argv.slice(2);
+const vitest = (...args) => ['node', ['scripts/netns.mjs', 'npx', 'vitest', 'run', ...args]];
 const steps = [
   ['typecheck', 'npx', ['tsc', '-p', '.']],
   ['lint', 'npx', ['eslint', '.']],
   ['build', 'node', ['scripts/build.mjs']],
 ];
 if (fs.existsSync('scripts/security-scan.mjs')) steps.push(['security scan', 'node', ['scripts/security-scan.mjs']]);
-steps.push(['tests', 'node', ['scripts/netns.mjs', 'npx', 'vitest', 'run', ...vitestArgs]]);
+if (vitestArgs.length > 0) steps.push(['tests', ...vitest(...vitestArgs)]);
+else {
+  for (const project of ['unit', 'integration', 'e2e']) steps.push([`${project} tests`, ...vitest('--project', project)]);
+}
 
 const started = Date.now();
 for (const [name, cmd, args] of steps) {

@@ -79,6 +79,16 @@ interface StoredSession {
 
 const SESSION_KEY = 'session';
 
+/**
+ * After the server announces `session:shutdown` (a restart or a move to another node),
+ * reconnect attempts use a short schedule for this long: full jitter, growing from the
+ * server's `reconnectAfterMs` to at most RESTART_MAX_DELAY_MS. The normal exponential
+ * backoff (meant for outages) would otherwise have grown to 4–8 s by the time a restart
+ * that takes a couple of seconds is back, leaving devices offline for that long.
+ */
+const RESTART_RETRY_WINDOW_MS = 20_000;
+const RESTART_MAX_DELAY_MS = 2_000;
+
 const INITIAL_ACCOUNT: AccountSettings = { callWaiting: false };
 
 export function errorBody(err: unknown): ErrorBody {
@@ -108,6 +118,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private refreshToken: string | null = null;
   private wantConnected = false;
   private readonly backoff: Backoff;
+  /** Set by `session:shutdown` until connected again (see RESTART_RETRY_WINDOW_MS). */
+  private restartRetry: { until: number; backoff: Backoff } | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -369,6 +381,10 @@ export class Softphone extends Emitter<SoftphoneEvents> {
         // The server is draining: come back (to another node) soon, not at a backoff's pace.
         this.log.info('server is shutting down; reconnecting', { reconnectAfterMs });
         this.backoff.reset();
+        this.restartRetry = {
+          until: Date.now() + RESTART_RETRY_WINDOW_MS,
+          backoff: new Backoff({ baseMs: Math.max(100, reconnectAfterMs), maxMs: Math.max(RESTART_MAX_DELAY_MS, reconnectAfterMs) }),
+        };
       },
       invalid,
     );
@@ -378,6 +394,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private async onConnected(): Promise<void> {
     this.stats.connects++;
     this.backoff.reset();
+    this.restartRetry = null;
     clearTimeout(this.ringLossTimer);
     this.update({ connection: 'connected', error: null });
     this.emit('connection', 'connected');
@@ -422,7 +439,14 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(delay = this.backoff.next()): void {
+  private nextReconnectDelay(): number {
+    const restart = this.restartRetry;
+    if (restart && Date.now() < restart.until) return restart.backoff.next();
+    this.restartRetry = null;
+    return this.backoff.next();
+  }
+
+  private scheduleReconnect(delay = this.nextReconnectDelay()): void {
     clearTimeout(this.reconnectTimer);
     if (!this.wantConnected) return;
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

@@ -6,18 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import fastifyStatic from '@fastify/static';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { Server } from 'socket.io';
 import type { ServerEventName, ServerEventPayload } from '../shared/protocol/index.js';
 import { loadOrCreateSecrets } from './auth/secrets.js';
 import { TokenService } from './auth/tokens.js';
 import { CallService } from './calls/call-service.js';
+import { openClusterBackends } from './cluster/backends.js';
 import { rooms, type Notifier } from './calls/notifier.js';
 import { parseConfig, type Config, type ConfigInput } from './config.js';
 import { MemoryLiveState } from './live/memory.js';
 import type { LiveState } from './live/types.js';
 import { createLogger, type Logger } from './logger.js';
 import { PresenceService } from './presence.js';
+import { createPush, type PushService } from './push/index.js';
 import { RateLimits, type LimiterFactory } from './ratelimit.js';
 import { registerRoutes } from './http/routes.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
@@ -42,6 +44,10 @@ export interface SoftphoneServer {
   readonly calls: CallService;
   readonly io: IoServer;
   readonly log: Logger;
+  /** Push wake-up of mobile devices (off without APNs / FCM settings). */
+  readonly push: PushService;
+  /** Every HTTP route registered (method + URL pattern); the fuzzer reaches each one. */
+  readonly routes: readonly { method: string; url: string }[];
   /** Graceful stop: refuse new work, tell clients to reconnect, finish writes. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -75,12 +81,15 @@ function socketNotifier(io: IoServer): Notifier {
 
 export async function startServer(input: ConfigInput, overrides: ServerOverrides = {}): Promise<SoftphoneServer> {
   const config = parseConfig(input);
-  const log = overrides.logger ?? createLogger(config.logLevel);
+  const log = overrides.logger ?? createLogger(config.logLevel, { node: config.nodeId });
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const secrets = loadOrCreateSecrets(config.dataDir);
-  const storage = overrides.storage ?? SqliteStorage.open(config.dataDir);
-  const live = overrides.live ?? new MemoryLiveState();
-  const limits = new RateLimits(config, overrides.limiterFactory);
+  // REDIS_URL / DATABASE_URL: shared live state and storage for several nodes (docs/deploy.md).
+  const cluster = await openClusterBackends(config, log, overrides);
+  const storage: Storage = overrides.storage ?? cluster?.storage ?? SqliteStorage.open(config.dataDir);
+  const live = overrides.live ?? cluster?.live ?? new MemoryLiveState();
+  const limits = new RateLimits(config, overrides.limiterFactory ?? cluster?.limiterFactory);
+  // Every node must sign and verify with the same keys: a shared store provides them.
+  const secrets = (await storage.sharedSecrets?.()) ?? loadOrCreateSecrets(config.dataDir);
   const tokens = new TokenService(
     secrets.jwtSecret,
     storage.accounts,
@@ -88,12 +97,29 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     config.refreshTokenTtlDays * 86_400_000,
   );
   let draining = false;
+  // Before anything listens: a bad push configuration fails the start with a clear message.
+  const push = await createPush(config, { storage, live, log });
 
   const app = Fastify({
     logger: false,
     bodyLimit: 16 * 1024,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // URLs the router cannot decode (e.g. `/%c0%ae`) would otherwise get fastify's own
+    // error body: answer in the common error shape instead (docs/security.md). No route
+    // means no onSend hook, so the security headers are set here too.
+    frameworkErrors: (_err, _req, reply) => {
+      void (reply as unknown as FastifyReply)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-frame-options', 'DENY')
+        .status(400)
+        .send({ error: { code: 'bad_request', message: 'malformed URL' } });
+    },
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -111,6 +137,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     log,
     turnSecret: config.turnSecret ?? secrets.turnSecret,
     isDraining: () => draining,
+    push: push.registrations,
   });
   const index = path.join(config.webRoot, 'index.html');
   if (fs.existsSync(index)) {
@@ -142,6 +169,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
       }
     },
   });
+  cluster?.configureIo(io);
   await overrides.configureIo?.(io);
   const notifier = socketNotifier(io);
   const presence = new PresenceService(storage.accounts, live, notifier);
@@ -150,6 +178,18 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     callReconnectGraceMs: config.callReconnectGraceMs,
     endedCallRetentionMs: config.endedCallRetentionMs,
   });
+  // Phones without a socket are woken by push when a call rings for them (src/server/push).
+  const earlierHooks = calls.hooks;
+  calls.hooks = {
+    onRing: (call) => {
+      earlierHooks.onRing?.(call);
+      push.service.hooks.onRing(call);
+    },
+    onRingStopped: (call) => {
+      earlierHooks.onRingStopped?.(call);
+      push.service.hooks.onRingStopped(call);
+    },
+  };
   const gateway = new Gateway({
     io,
     storage,
@@ -160,8 +200,10 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     limits,
     log,
     ringTimeoutMs: config.ringTimeoutMs,
+    push: push.registrations,
   });
 
+  await cluster?.start({ io, calls, presence });
   const recovered = await calls.recover();
   if (recovered.failed + recovered.restored > 0) log.warn(recovered, 'recovered calls left open by the previous run');
 
@@ -183,12 +225,14 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => void io.close(() => resolve()));
       await app.close();
+      await push.service.close();
       await live.close();
       await storage.close();
+      await cluster?.close();
       log.info('stopped');
     })();
     return shuttingDown;
   };
 
-  return { config, url, port, storage, live, calls, io, log, shutdown };
+  return { config, url, port, storage, live, calls, io, log, push: push.service, routes, shutdown };
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { addUser, changePassword, seedDemo } from './accounts.js';
 import { startServer } from './app.js';
 import { configFromEnv, parseConfig, type ConfigInput } from './config.js';
-import { SqliteStorage } from './store/sqlite.js';
+import { openStorage } from './cluster/backends.js';
 import { ProtocolError } from '../shared/protocol/index.js';
 
 const { values, positionals } = parseArgs({
@@ -56,7 +56,8 @@ async function readPassword(): Promise<string> {
 
 async function userCommand(args: string[]): Promise<void> {
   const cfg = parseConfig(config());
-  const storage = SqliteStorage.open(cfg.dataDir);
+  // The same store the server uses: PostgreSQL with DATABASE_URL, else SQLite in the data dir.
+  const storage = await openStorage(cfg);
   try {
     const [sub, username] = args;
     switch (sub) {

@@ -3,6 +3,7 @@
  * which override defaults. Parsed once with zod so a bad value fails at start
  * with a clear message instead of misbehaving later.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -51,6 +52,47 @@ export const ConfigSchema = z.object({
   webRoot: z.string().default(path.resolve('dist/renderer')),
   shutdownGraceMs: int(0, 120_000).default(10_000),
   trustProxy: bool.default(false),
+  /** This node's name in logs and in the cluster's node registry; random when unset. */
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "_" and "-" (at most 64)')
+    .default(() => `node-${randomBytes(3).toString('hex')}`),
+  /** Redis for live state, the socket.io adapter and rate limits (several nodes); unset = this process's memory. */
+  redisUrl: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'expected a redis:// or rediss:// URL')
+    .optional(),
+  /** PostgreSQL for accounts, tokens and history (several nodes); unset = SQLite in the data dir. */
+  databaseUrl: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  /** With Redis: a node silent this long is dead; another node releases its devices. */
+  nodeTimeoutMs: int(2_000, 600_000).default(15_000),
+  // Push wake-up of mobile devices (docs/mobile.md). Without APNs or FCM
+  // settings push is off (the server says so at start).
+  /** APNs token-auth signing key (.p8, PKCS#8 PEM). */
+  apnsKeyFile: z.string().min(1).optional(),
+  apnsKeyId: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'the 10-character key id of the .p8 key').optional(),
+  apnsTeamId: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'the 10-character Apple team id').optional(),
+  /** Bundle ids the server pushes to (comma-separated); VoIP topic is `<bundle>.voip`. */
+  apnsBundleId: list.default([]),
+  /** `host[:port]` for every APNs environment (default: api.push.apple.com / api.sandbox.push.apple.com). */
+  apnsHost: z.string().min(1).optional(),
+  /** Firebase service-account JSON (client_email, private_key, token_uri, project_id). */
+  fcmServiceAccountFile: z.string().min(1).optional(),
+  /** Firebase project id (default: project_id from the service-account file). */
+  fcmProjectId: z.string().min(1).max(64).optional(),
+  /** `host[:port]` of the FCM HTTP v1 API. */
+  fcmHost: z.string().min(1).default('fcm.googleapis.com'),
+  /** Extra CA certificate(s) (PEM) trusted for push provider connections, on top of the system roots. */
+  pushCaFile: z.string().min(1).optional(),
+  /** Delivery attempts per push (429 / 5xx / network errors are retried with backoff). */
+  pushMaxAttempts: int(1, 10).default(4),
+  /** First retry delay; doubles per attempt (with jitter), at least the provider's Retry-After. */
+  pushRetryBaseMs: int(10, 60_000).default(500),
+  /** Time limit of one push request. */
+  pushRequestTimeoutMs: int(100, 60_000).default(5_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -82,6 +124,22 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   webRoot: 'WEB_ROOT',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   trustProxy: 'TRUST_PROXY',
+  nodeId: 'NODE_ID',
+  redisUrl: 'REDIS_URL',
+  databaseUrl: 'DATABASE_URL',
+  nodeTimeoutMs: 'NODE_TIMEOUT_MS',
+  apnsKeyFile: 'APNS_KEY_FILE',
+  apnsKeyId: 'APNS_KEY_ID',
+  apnsTeamId: 'APNS_TEAM_ID',
+  apnsBundleId: 'APNS_BUNDLE_ID',
+  apnsHost: 'APNS_HOST',
+  fcmServiceAccountFile: 'FCM_SERVICE_ACCOUNT_FILE',
+  fcmProjectId: 'FCM_PROJECT_ID',
+  fcmHost: 'FCM_HOST',
+  pushCaFile: 'PUSH_CA_FILE',
+  pushMaxAttempts: 'PUSH_MAX_ATTEMPTS',
+  pushRetryBaseMs: 'PUSH_RETRY_BASE_MS',
+  pushRequestTimeoutMs: 'PUSH_REQUEST_TIMEOUT_MS',
 };
 
 /** Reads settings from the environment (flags are merged on top by the caller). */

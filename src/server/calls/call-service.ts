@@ -141,7 +141,7 @@ export class CallService {
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);
     if (!(await this.live.calls.insert(call))) throw new ProtocolError('conflict', 'call id already in use');
-    this.logTransition(call, 'new', 'ringing', { ringingDevices: call.ringingDeviceIds.length });
+    this.logTransition(call, 'new', busyReason ? 'busy' : 'ringing', { ringingDevices: call.ringingDeviceIds.length });
 
     if (busyReason) {
       // Busy or do-not-disturb: answered by the server, no device rings.
@@ -275,9 +275,10 @@ export class CallService {
     const calls: CallView[] = [];
     for (const c of await this.live.calls.activeForUser(ctx.userId)) {
       const bound = c.callerDeviceId === ctx.deviceId || c.answeredDeviceId === ctx.deviceId;
-      if (bound && c.lostDevices[ctx.deviceId] !== undefined) {
+      // Object.hasOwn: device ids are client-chosen, and `constructor` or `__proto__` is a valid one.
+      if (bound && Object.hasOwn(c.lostDevices, ctx.deviceId)) {
         const r = await this.mutate(c.callId, (x) => {
-          if (x.lostDevices[ctx.deviceId] === undefined) return null;
+          if (!Object.hasOwn(x.lostDevices, ctx.deviceId)) return null;
           const lostDevices = { ...x.lostDevices };
           delete lostDevices[ctx.deviceId];
           return { ...x, lostDevices };
@@ -310,7 +311,7 @@ export class CallService {
         if (x.state === 'ringing' && x.ringingDeviceIds.includes(deviceId) && x.answeredDeviceId !== deviceId) {
           return { ...x, ringingDeviceIds: x.ringingDeviceIds.filter((d) => d !== deviceId) };
         }
-        if (bound && x.lostDevices[deviceId] === undefined) {
+        if (bound && !Object.hasOwn(x.lostDevices, deviceId)) {
           return { ...x, lostDevices: { ...x.lostDevices, [deviceId]: this.now() } };
         }
         return null;

@@ -10,14 +10,19 @@ import {
   LoginRequest,
   LogoutRequest,
   ProtocolError,
+  PushDeviceParams,
+  PushRegisterRequest,
   RefreshRequest,
+  type PushRegisterResponse,
+  type PushUnregisterResponse,
   type ErrorCode,
   type TurnResponse,
 } from '../../shared/protocol/index.js';
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
-import type { TokenService } from '../auth/tokens.js';
+import { hashToken, type TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import { describeZodError } from '../socket/gateway.js';
 import type { Storage } from '../store/types.js';
@@ -43,6 +48,8 @@ export interface HttpDeps {
   turnSecret: string;
   /** Set while the server drains on shutdown. */
   isDraining(): boolean;
+  /** Push registration of mobile devices (src/server/push). */
+  push?: PushRegistrations;
 }
 
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
@@ -59,6 +66,8 @@ export function turnCredentials(secret: string, userId: string, ttlSec: number, 
 }
 
 export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
+  // Built now, not at the first unknown-user login, which would otherwise take twice as long.
+  void dummyPasswordHash();
   app.setErrorHandler((err: unknown, req, reply) => {
     let e: ProtocolError;
     if (err instanceof ProtocolError) e = err;
@@ -118,8 +127,55 @@ export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
 
   app.post('/api/logout', async (req) => {
     const body = parseBody(LogoutRequest, req.body);
+    if (body.deviceId && d.push) {
+      // A phone signing out stops being woken for this account. Only the
+      // device's own user can do that: the refresh token names the user.
+      const session = await d.storage.accounts.getRefreshToken(hashToken(body.refreshToken));
+      const device = session ? await d.storage.accounts.getDevice(body.deviceId) : undefined;
+      if (session && device?.userId === session.userId) {
+        await d.push.unregister({ userId: session.userId, deviceId: body.deviceId });
+      }
+    }
     await d.tokens.logout(body.refreshToken);
     return { ok: true };
+  });
+
+  const bearer = async (req: FastifyRequest) => {
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (!match) throw new ProtocolError('unauthorized', 'missing bearer token');
+    return d.tokens.verifyAccess(match[1]!);
+  };
+  const pushRegistrations = () => {
+    if (!d.push) throw new ProtocolError('internal', 'push registration is not available on this server');
+    return d.push;
+  };
+
+  // Mobile: register this device's push credentials (docs/mobile.md). Same as the `push:register` event.
+  app.post('/api/push', async (req): Promise<PushRegisterResponse> => {
+    const { userId, familyId } = await bearer(req);
+    const body = parseBody(PushRegisterRequest, req.body);
+    const { deviceId, deviceName, appVersion, ...registration } = body;
+    const device = await d.storage.accounts.getDevice(deviceId);
+    if (device && device.userId !== userId) throw new ProtocolError('forbidden', 'this device belongs to another account');
+    if (!device) {
+      // A phone may register before its first socket connection.
+      const kind = registration.provider === 'apns' ? 'ios' : 'android';
+      await d.storage.accounts.upsertDevice({
+        id: deviceId,
+        userId,
+        kind,
+        name: deviceName ?? (kind === 'ios' ? 'iPhone' : 'Android phone'),
+        appVersion: appVersion ?? 'unknown',
+        lastSeenAt: Date.now(),
+      });
+    }
+    return pushRegistrations().register({ userId, familyId, deviceId }, registration);
+  });
+
+  app.delete('/api/push/:deviceId', async (req): Promise<PushUnregisterResponse> => {
+    const { userId } = await bearer(req);
+    const { deviceId } = parseBody(PushDeviceParams, req.params);
+    return { removed: await pushRegistrations().unregister({ userId, deviceId }) };
   });
 
   app.get('/api/turn', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -24,6 +24,7 @@ import { rooms } from '../calls/notifier.js';
 import type { LiveState } from '../live/types.js';
 import type { Logger } from '../logger.js';
 import type { PresenceService } from '../presence.js';
+import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
 
@@ -33,6 +34,8 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string
 export interface SocketData {
   ctx: DeviceContext;
   ip: string;
+  /** Session (refresh-token family) of the access token the socket authenticated with. */
+  familyId: string;
 }
 
 type Handler<E extends ClientEventName> = (
@@ -50,6 +53,8 @@ export interface GatewayDeps {
   limits: RateLimits;
   log: Logger;
   ringTimeoutMs: number;
+  /** Push registration of mobile devices (src/server/push). */
+  push?: PushRegistrations;
 }
 
 export function describeZodError(err: z.ZodError): string {
@@ -97,7 +102,7 @@ export class Gateway {
       throw new ProtocolError('unauthorized', `handshake: ${describeZodError(parsed.error)}`);
     }
     const auth = parsed.data;
-    const { user } = await this.d.tokens.verifyAccess(auth.token);
+    const { user, familyId } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
     await this.d.storage.accounts.upsertDevice({
       id: auth.deviceId,
@@ -113,6 +118,7 @@ export class Gateway {
       user: { id: user.id, username: user.username, displayName: user.displayName },
     };
     socket.data.ip = socket.handshake.address;
+    socket.data.familyId = familyId;
   }
 
   private async onConnection(socket: IoSocket): Promise<void> {
@@ -200,6 +206,10 @@ export class Gateway {
 
   private createHandlers(): { [E in ClientEventName]: Handler<E> } {
     const { storage, calls, presence } = this.d;
+    const push = () => {
+      if (!this.d.push) throw new ProtocolError('internal', 'push registration is not available on this server');
+      return this.d.push;
+    };
     const user = async (socket: IoSocket) => {
       const u = await storage.accounts.getUserById(socket.data.ctx.userId);
       if (!u) throw new ProtocolError('unauthorized', 'the account was removed');
@@ -257,6 +267,8 @@ export class Gateway {
       },
       'call:invite': async (socket, req) => {
         await this.d.limits.consume('inviteIp', socket.data.ip);
+        // An account removed while its socket stays open (`user remove` runs in another process) places no calls.
+        await user(socket);
         return { call: await calls.invite(socket.data.ctx, req) };
       },
       'call:accept': async (socket, req) => ({ call: await calls.accept(socket.data.ctx, req.callId) }),
@@ -286,6 +298,9 @@ export class Gateway {
         await storage.accounts.updateUser(u.id, { lastSeenMissedAt: lastSeenAt });
         return { count: await storage.history.missedCount(u.id, lastSeenAt), lastSeenAt };
       },
+      'push:register': async (socket, req) =>
+        push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
+      'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
     };
   }
 }

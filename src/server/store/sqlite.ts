@@ -21,6 +21,8 @@ import type {
   DeviceRow,
   HistoryPage,
   HistoryStore,
+  PushRegistrationRow,
+  PushStore,
   RefreshTokenRow,
   Storage,
   UserRow,
@@ -88,6 +90,22 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX history_user ON history(user_id, ended_at DESC, id DESC);
    CREATE INDEX history_missed ON history(user_id, ended_at) WHERE missed = 1;`,
+  // 2: push credentials of mobile devices (src/server/push, docs/mobile.md).
+  `CREATE TABLE push_registrations (
+     device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     family_id TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     token TEXT NOT NULL,
+     bundle_id TEXT,
+     environment TEXT,
+     e2e_alg TEXT,
+     e2e_public_key TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     UNIQUE (provider, token)
+   );
+   CREATE INDEX push_registrations_user ON push_registrations(user_id);`,
 ];
 
 type Row = Record<string, unknown>;
@@ -114,6 +132,22 @@ function deviceFromRow(r: Row): DeviceRow {
     appVersion: r.app_version as string,
     createdAt: r.created_at as number,
     lastSeenAt: r.last_seen_at as number,
+  };
+}
+
+function pushFromRow(r: Row): PushRegistrationRow {
+  const alg = (r.e2e_alg as 'p256' | 'x25519' | null) ?? null;
+  return {
+    deviceId: r.device_id as string,
+    userId: r.user_id as string,
+    familyId: r.family_id as string,
+    provider: r.provider as PushRegistrationRow['provider'],
+    token: r.token as string,
+    bundleId: (r.bundle_id as string | null) ?? null,
+    environment: (r.environment as PushRegistrationRow['environment']) ?? null,
+    e2e: alg ? { alg, publicKey: r.e2e_public_key as string } : null,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
   };
 }
 
@@ -215,6 +249,7 @@ class GroupCommit {
 export class SqliteStorage implements Storage {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
+  readonly push: PushStore;
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
   private closed = false;
@@ -230,6 +265,7 @@ export class SqliteStorage implements Storage {
     this.writes = new GroupCommit(this.db);
     this.accounts = this.createAccountStore();
     this.history = this.createHistoryStore();
+    this.push = this.createPushStore();
   }
 
   static open(dataDir: string): SqliteStorage {
@@ -486,6 +522,60 @@ export class SqliteStorage implements Storage {
       missedCount: async (userId, since) => (s.missed.get(userId, since) as { n: number }).n,
       recordsForCall: async (callId) =>
         (s.recordsForCall.all(callId) as Row[]).map((row) => historyFromRow(row, lastSeenOf(row.user_id as string))),
+    };
+  }
+
+  private createPushStore(): PushStore {
+    const db = this.db;
+    const s = {
+      device: db.prepare(`SELECT user_id FROM devices WHERE id = ?`),
+      get: db.prepare(`SELECT * FROM push_registrations WHERE device_id = ?`),
+      ofUser: db.prepare(`SELECT * FROM push_registrations WHERE user_id = ? ORDER BY created_at`),
+      dropSameToken: db.prepare(
+        `DELETE FROM push_registrations WHERE provider = ? AND token = ? AND device_id <> ?`,
+      ),
+      upsert: db.prepare(
+        `INSERT INTO push_registrations (device_id, user_id, family_id, provider, token, bundle_id, environment,
+           e2e_alg, e2e_public_key, created_at, updated_at)
+         VALUES (@deviceId, @userId, @familyId, @provider, @token, @bundleId, @environment,
+           @e2eAlg, @e2ePublicKey, @at, @at)
+         ON CONFLICT(device_id) DO UPDATE SET family_id = excluded.family_id, provider = excluded.provider,
+           token = excluded.token, bundle_id = excluded.bundle_id, environment = excluded.environment,
+           e2e_alg = excluded.e2e_alg, e2e_public_key = excluded.e2e_public_key, updated_at = excluded.updated_at`,
+      ),
+      remove: db.prepare(`DELETE FROM push_registrations WHERE device_id = ?`),
+      removeIfToken: db.prepare(`DELETE FROM push_registrations WHERE device_id = ? AND token = ?`),
+    };
+    return {
+      savePushRegistration: (row, at) =>
+        this.write(() => {
+          const owner = s.device.get(row.deviceId) as Row | undefined;
+          if (!owner) throw new ProtocolError('not_found', 'no such device');
+          if (owner.user_id !== row.userId) throw new ProtocolError('forbidden', 'this device belongs to another account');
+          s.dropSameToken.run(row.provider, row.token, row.deviceId);
+          s.upsert.run({
+            deviceId: row.deviceId,
+            userId: row.userId,
+            familyId: row.familyId,
+            provider: row.provider,
+            token: row.token,
+            bundleId: row.bundleId,
+            environment: row.environment,
+            e2eAlg: row.e2e?.alg ?? null,
+            e2ePublicKey: row.e2e?.publicKey ?? null,
+            at,
+          });
+          return pushFromRow(s.get.get(row.deviceId) as Row);
+        }),
+      getPushRegistration: async (deviceId) => {
+        const r = s.get.get(deviceId) as Row | undefined;
+        return r ? pushFromRow(r) : undefined;
+      },
+      listPushRegistrations: async (userId) => (s.ofUser.all(userId) as Row[]).map(pushFromRow),
+      removePushRegistration: (deviceId, onlyToken) =>
+        this.write(() =>
+          (onlyToken === undefined ? s.remove.run(deviceId) : s.removeIfToken.run(deviceId, onlyToken)).changes > 0,
+        ),
     };
   }
 }

@@ -124,11 +124,68 @@ export interface HistoryStore {
   recordsForCall(callId: string): Promise<HistoryRecord[]>;
 }
 
+export type PushProvider = 'apns' | 'fcm';
+
+/**
+ * A mobile device's push credentials (one per device, replaced on change).
+ * Pushes wake a phone that holds no socket so it can claim a pending call.
+ */
+export interface PushRegistrationRow {
+  deviceId: string;
+  userId: string;
+  /**
+   * Session (refresh-token family) that registered. Once that session is
+   * revoked (logout, password change, token reuse) the device gets no more
+   * pushes and the registration is dropped at the next attempt.
+   */
+  familyId: string;
+  provider: PushProvider;
+  /** APNs VoIP device token (hex) or FCM registration token. */
+  token: string;
+  /** APNs only: the app's bundle id (the VoIP topic is `<bundleId>.voip`). */
+  bundleId: string | null;
+  /** APNs only: which APNs environment issued the token. */
+  environment: 'sandbox' | 'production' | null;
+  /** Optional end-to-end key: payloads are encrypted to it (docs/mobile.md). */
+  e2e: { alg: 'p256' | 'x25519'; publicKey: string } | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PushStore {
+  /**
+   * Creates or replaces the device's registration, atomically:
+   * - `forbidden` ProtocolError when the device id belongs to another user,
+   *   `not_found` when no such device exists (create it first);
+   * - removes any other device's registration that holds the same provider
+   *   token (app reinstalled, or another account signed in on that phone),
+   *   so one phone never rings for an account that left it.
+   */
+  savePushRegistration(row: Omit<PushRegistrationRow, 'createdAt' | 'updatedAt'>, at: number): Promise<PushRegistrationRow>;
+  getPushRegistration(deviceId: string): Promise<PushRegistrationRow | undefined>;
+  /** Every registration of the user's devices. */
+  listPushRegistrations(userId: string): Promise<PushRegistrationRow[]>;
+  /**
+   * Removes the device's registration. With `onlyToken`, only while it still
+   * holds that token (a late "unregistered" answer for an old token must not
+   * delete the token the device registered since). Removing the device or the
+   * user removes its registration too.
+   */
+  removePushRegistration(deviceId: string, onlyToken?: string): Promise<boolean>;
+}
+
 export interface Storage {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
+  readonly push: PushStore;
   /** True while the storage is open and answering. */
   ready(): Promise<boolean>;
   /** Waits for pending writes, then closes. */
   close(): Promise<void>;
+  /**
+   * Signing secrets every node must share (a store shared by several nodes,
+   * e.g. PostgreSQL, provides them; created once by the first node). Absent:
+   * the server keeps them in its data dir.
+   */
+  sharedSecrets?(): Promise<{ jwtSecret: string; turnSecret: string }>;
 }

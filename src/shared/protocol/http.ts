@@ -20,8 +20,11 @@ export type TokenResponse = z.infer<typeof TokenResponse>;
 export const RefreshRequest = z.object({ refreshToken: z.string().min(10).max(512) });
 export type RefreshRequest = z.infer<typeof RefreshRequest>;
 
-export const LogoutRequest = RefreshRequest;
-export type LogoutRequest = RefreshRequest;
+export const LogoutRequest = RefreshRequest.extend({
+  /** The signing-out device: its push registration is removed too (docs/mobile.md). */
+  deviceId: Id.optional(),
+});
+export type LogoutRequest = z.infer<typeof LogoutRequest>;
 
 export const OkResponse = z.object({ ok: z.literal(true) });
 

@@ -2,3 +2,4 @@ export * from './common.js';
 export * from './call.js';
 export * from './http.js';
 export * from './socket.js';
+export * from './push.js';

@@ -14,6 +14,7 @@ import {
   type Ack,
 } from './common.js';
 import { CallView, HistoryRecord } from './call.js';
+import { PushRegistration, PushRegisterResponse, PushUnregisterResponse } from './push.js';
 
 const CallRef = z.object({ callId: Id });
 
@@ -129,6 +130,10 @@ export const clientEvents = {
     request: z.object({ upTo: Timestamp.optional() }).strict(),
     response: z.object({ count: z.number().int().nonnegative(), lastSeenAt: Timestamp }),
   },
+  /** Mobile: this device's APNs / FCM credentials (replaces earlier ones; docs/mobile.md). */
+  'push:register': { request: PushRegistration, response: PushRegisterResponse },
+  /** Mobile: stop pushing to this device. */
+  'push:unregister': { request: z.object({}).strict(), response: PushUnregisterResponse },
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -1,0 +1,234 @@
+/**
+ * The shape of `bench/results/latest.json` and the contract every part
+ * module (`bench/parts/<name>.ts`) fulfils. Keys named by the task
+ * (machine, quick, idle, callSetup, reconnectStorm, timeToRing, timeToAudio,
+ * idleCore, push) never change; parts may add fields.
+ */
+import type { Mode, Sizes } from './modes.js';
+import type { BuildOutput } from './build.js';
+
+/** A part that depends on work not merged yet reports this instead of numbers. */
+export interface Pending {
+  status: 'pending';
+  /** What it waits for, in words. */
+  reason: string;
+}
+
+/** A part left out of this run with `--only`. */
+export interface Skipped {
+  status: 'skipped';
+}
+
+/** A part that crashed: the run goes on, the figure is missing and the run exits non-zero. */
+export interface Failed {
+  status: 'failed';
+  error: string;
+}
+
+export interface MemoryPoint {
+  devices: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+export interface IdleResult {
+  status: 'ok';
+  devices: number;
+  /** Server RSS per connected idle device (slope of RSS over the device steps). */
+  bytesPerDevice: number;
+  baselineBytesPerDevice: number;
+  /** bytesPerDevice / baselineBytesPerDevice (target ≤ 1.3). */
+  ratio: number;
+  /** JS heap (after gc) per device, ours and the bare socket.io server's. */
+  heapBytesPerDevice: number;
+  baselineHeapBytesPerDevice: number;
+  heapRatio: number;
+  /** Server CPU over the idle window, percent of one core. */
+  idleCpuPercent: number;
+  baselineIdleCpuPercent: number;
+  idleWindowSec: number;
+  heartbeatIntervalMs: number;
+  pingIntervalMs: number;
+  memory: MemoryPoint[];
+  baselineMemory: MemoryPoint[];
+  connectSeconds: number;
+  baselineConnectSeconds: number;
+}
+
+/** Latency percentiles (ms) plus a coarse CDF for the plots. */
+export interface LatencySummary {
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** [ms, fraction ≤ ms] points. */
+  cdf: [number, number][];
+}
+
+export interface CallRate {
+  /** Offered calls per second. */
+  rate: number;
+  /** Calls actually placed per second in the window (open loop; lower when no device pair was free). */
+  achievedRate: number;
+  /** invite sent → callee's `call:incoming`. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Bare socket.io request/ack round trip at the same rate. */
+  baselineP50Ms: number;
+  baselineP99Ms: number;
+  /** accept sent → caller's `call:answered`. */
+  answerP50Ms: number;
+  answerP99Ms: number;
+  /** hangup sent → its ack (both history records committed). */
+  hangupP99Ms: number;
+  errors: number;
+  /** Error acks by `<request>:<code>`. */
+  errorCodes: Record<string, number>;
+  /** Calls not completed within the drain timeout. */
+  unfinished: number;
+  /** Offered calls dropped because no free pair was available. */
+  skipped: number;
+  serverCpuPercent: number;
+  baselineServerCpuPercent: number;
+  /** Event-loop delay p99 of the busiest generator: high values mean the generators, not the server, limit. */
+  generatorLoopDelayP99Ms: number;
+  ring: LatencySummary;
+  answer: LatencySummary;
+  baseline: LatencySummary;
+}
+
+export interface CallSetupResult {
+  status: 'ok';
+  devices: number;
+  windowSec: number;
+  rates: CallRate[];
+  /** Highest offered rate whose ring and answer p99 were both under 50 ms (0 if none). */
+  maxRateP99Under50Ms: number;
+  /** p99 (invite → incoming) / bare round-trip p99, at 200 calls/s (target ≤ 1.5). */
+  p99RatioAt200: number;
+  /** Rates not run because a lower one was already saturated. */
+  stoppedAfterRate: number | null;
+  calls: number;
+}
+
+export interface StormCurvePoint {
+  /** Seconds since SIGTERM. */
+  t: number;
+  registered: number;
+}
+
+export interface ReconnectStormResult {
+  status: 'ok';
+  devices: number;
+  /** SIGTERM → last device connected and synced. */
+  seconds: number;
+  /** New server process ready → last device synced. */
+  secondsAfterReady: number;
+  /** Old process exit + new process start until it accepts connections. */
+  restartSeconds: number;
+  lostDevices: number;
+  lostRecords: number;
+  /** Calls checked in the database (completed before, answered across, ringing at the restart). */
+  callsChecked: { completedBefore: number; answeredAcross: number; ringingAtRestart: number };
+  /** Calls whose outcome in the database is not what it should be. */
+  wrongOutcomes: number;
+  /** Same N bare socket.io clients with the core's backoff, bare server restarted. */
+  baselineSeconds: number;
+  baselineLost: number;
+  curve: StormCurvePoint[];
+  baselineCurve: StormCurvePoint[];
+}
+
+export interface PercentileMs {
+  status: 'ok';
+  medianMs: number;
+  p95Ms: number;
+}
+
+export interface IdleCoreResult {
+  status: 'ok';
+  windowSec: number;
+  wakeupsPerMin: number;
+  cpuMsPerMin: number;
+  /** A bare socket.io client (transport ping only) in the same conditions. */
+  baselineWakeupsPerMin: number;
+  baselineCpuMsPerMin: number;
+  /** Where the fired timers were created (top frames), with counts. */
+  wakeupSources: { source: string; count: number }[];
+  heartbeatIntervalMs: number;
+}
+
+export interface PushResult {
+  status: 'ok';
+  p99Ms: number;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  node: string;
+  cpuModel: string;
+  memGiB: number;
+  platform: string;
+  kernel: string;
+  /** Per-process open-file limit (caps how many sockets one process can hold). */
+  nofileLimit: number;
+}
+
+/** Everything the parts produce, keyed as in latest.json. */
+export interface PartResults {
+  idle: IdleResult | Failed | Skipped;
+  callSetup: CallSetupResult | Failed | Skipped;
+  reconnectStorm: ReconnectStormResult | Failed | Skipped;
+  timeToRing: PercentileMs | Pending | Failed | Skipped;
+  timeToAudio: PercentileMs | Pending | Failed | Skipped;
+  idleCore: IdleCoreResult | Failed | Skipped;
+  push: PushResult | Pending | Failed | Skipped;
+}
+
+export type PartKey = keyof PartResults;
+
+export interface TargetCheck {
+  id: string;
+  label: string;
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface BenchResults extends PartResults {
+  schemaVersion: 1;
+  generatedAt: string;
+  mode: Mode;
+  quick: boolean;
+  machine: MachineInfo;
+  durationSec: number;
+  command: string;
+  /** Environment the server under test ran with (rate limits raised for load generation). */
+  serverEnv: Record<string, string>;
+  sizes: Sizes;
+  targets: TargetCheck[];
+}
+
+export interface PartContext {
+  mode: Mode;
+  sizes: Sizes;
+  build: BuildOutput;
+  /** Scratch folder of this run (data dirs, server logs); removed at the end unless kept. */
+  runDir: string;
+  /** Environment every server under test gets (rate limits, log level). */
+  serverEnv: Record<string, string>;
+  /** Run the app server with `--cpu-prof` during the call-setup part. */
+  profile: boolean;
+  /** Where profiles are written. */
+  outDir: string;
+  log(message: string): void;
+}
+
+/** One part of the benchmark: fills some keys of latest.json. */
+export interface BenchPart<K extends PartKey = PartKey> {
+  /** Short id, used by `--only`. */
+  name: string;
+  keys: readonly K[];
+  run(ctx: PartContext): Promise<Pick<PartResults, K>>;
+}

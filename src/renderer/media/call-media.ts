@@ -1,0 +1,448 @@
+/**
+ * The media of one call on this device: microphone, one RTCPeerConnection,
+ * remote audio, hold/mute, DTMF, recovery and live quality.
+ *
+ * Who offers: only the caller's device ever creates offers (`isOfferer`),
+ * so offers can never collide (no glare handling needed). The callee's
+ * device answers, and asks the caller for a new offer when it needs one
+ * (`restart-request`).
+ *
+ * Recovery:
+ * - The connection drops (network change, sleep): the offerer restarts ICE;
+ *   the other side sends `restart-request`. A second attempt replaces the
+ *   whole peer connection (`fresh`), which also heals a dead DTLS session.
+ * - This renderer started while the call was already up (window reloaded):
+ *   it has no media session, so the offerer sends a `fresh` offer and the
+ *   other side sends `restart-request {fresh}`; whoever receives `fresh`
+ *   replaces its peer connection.
+ * - No audio path within the deadline: the call is hung up with a reason,
+ *   so nobody sits in a silent call.
+ */
+import type { CallInfo, SoftphoneApi } from '../../shared/contract.js';
+import type { MediaSignal } from '../../shared/protocol/index.js';
+import { openMicrophone, routeOutput } from './audio-devices.js';
+import { QualitySampler, type CallQuality } from './quality.js';
+
+/** Brief drops (Wi-Fi roaming) often heal by themselves; act after this. */
+export const DISCONNECT_GRACE_MS = 2_000;
+/** How long a dropped call may try to recover before it is hung up. */
+export const RECOVERY_TIMEOUT_MS = 10_000;
+/** How long a new call may take to get audio flowing. */
+export const SETUP_TIMEOUT_MS = 15_000;
+/** Recovery attempts repeat this often until one works or the deadline passes. */
+export const RECOVERY_RETRY_MS = 3_000;
+/** The callee asks for an offer when none arrived this long after answering. */
+export const OFFER_NUDGE_MS = 4_000;
+const MAX_PENDING_ICE = 200;
+
+export type MediaPhase = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
+
+export interface MediaStatus {
+  phase: MediaPhase;
+  quality: CallQuality | null;
+  muted: boolean;
+  /** The microphone could not be opened (the call continues, receive-only). */
+  micError: string | null;
+  /** Why the media side ended the call, in words for the user. */
+  endReason: string | null;
+}
+
+export const INITIAL_STATUS: MediaStatus = { phase: 'starting', quality: null, muted: false, micError: null, endReason: null };
+
+export interface CallMediaDeps {
+  api: SoftphoneApi;
+  /** Where the remote <audio> element is attached. */
+  container: HTMLElement;
+  inputDeviceId(): string;
+  outputDeviceId(): string;
+  onStatus(patch: Partial<MediaStatus>): void;
+  /** Gives up on the call: hang up and tell the user why. */
+  hangup(reason: string): void;
+}
+
+type Negotiation = 'initial' | 'fresh' | 'ice-restart';
+
+function micErrorText(err: unknown): string {
+  const name = err instanceof DOMException ? err.name : '';
+  if (name === 'NotAllowedError') return 'Microphone access was denied. The other person cannot hear you.';
+  if (name === 'NotFoundError') return 'No microphone was found. The other person cannot hear you.';
+  if (name === 'NotReadableError') return 'The microphone is in use by another application.';
+  return 'The microphone could not be opened. The other person cannot hear you.';
+}
+
+const mutedKey = (callId: string) => `softphone:muted:${callId}`;
+
+export class CallMedia {
+  readonly audio: HTMLAudioElement;
+  private pc: RTCPeerConnection | null = null;
+  /** Bumped whenever the peer connection is replaced; late callbacks of an old one are ignored. */
+  private generation = 0;
+  private pcCreatedAt = 0;
+  private mic: MediaStream | null = null;
+  private iceServers: RTCIceServer[] = [];
+  private pendingIce: RTCIceCandidateInit[] = [];
+  /** Signal handling waits for `start` (microphone open, ICE servers known); then runs in order. */
+  private chain: Promise<void>;
+  private markReady!: () => void;
+  private muted: boolean;
+  private held = false;
+  private remoteHeld = false;
+  private closed = false;
+  private recovering = false;
+  private recoveryAttempts = 0;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private disconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private nudgeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly sampler = new QualitySampler();
+
+  constructor(
+    readonly callId: string,
+    readonly isOfferer: boolean,
+    private readonly deps: CallMediaDeps,
+  ) {
+    this.chain = new Promise<void>((resolve) => (this.markReady = resolve));
+    // A reloaded window keeps the user's mute choice for this call.
+    this.muted = sessionStorage.getItem(mutedKey(callId)) === '1';
+    this.audio = document.createElement('audio');
+    this.audio.dataset.testid = 'remote-audio';
+    this.audio.dataset.callId = callId;
+    this.audio.autoplay = true;
+    deps.container.append(this.audio);
+    deps.onStatus({ muted: this.muted });
+  }
+
+  /**
+   * @param resumed the call was already up when this renderer first saw it
+   *   (reload): the media session must be rebuilt on both sides.
+   */
+  async start(resumed: boolean): Promise<void> {
+    this.armWatchdog(resumed ? RECOVERY_TIMEOUT_MS : SETUP_TIMEOUT_MS, 'The call audio could not be connected.');
+    void routeOutput(this.audio, this.deps.outputDeviceId());
+    const [servers] = await Promise.all([
+      this.deps.api.invoke('media.iceServers', {}).then(
+        (r) => r.iceServers,
+        () => [] as RTCIceServer[],
+      ),
+      this.openMic(this.deps.inputDeviceId()),
+    ]);
+    this.iceServers = servers;
+    this.markReady();
+    if (this.closed) return;
+    this.deps.onStatus({ phase: 'connecting' });
+    this.statsTimer = setInterval(() => void this.sampleQuality(), 1_000);
+    if (resumed) {
+      this.startRecovery();
+    } else if (this.isOfferer) {
+      this.serial(() => this.negotiate('initial'));
+    } else {
+      this.nudgeTimer = setTimeout(() => {
+        if (!this.pc && !this.closed) void this.requestRestart(true);
+      }, OFFER_NUDGE_MS);
+    }
+  }
+
+  /** The call's state changed in the session (hold flags). */
+  update(call: CallInfo): void {
+    const changed = call.held !== this.held || call.remoteHeld !== this.remoteHeld;
+    this.held = call.held;
+    this.remoteHeld = call.remoteHeld;
+    // On hold nothing plays here either: the held party hears silence, not a half-open line.
+    this.audio.muted = this.held || this.remoteHeld;
+    if (changed) void this.applySending();
+  }
+
+  onSignal(signal: MediaSignal): void {
+    switch (signal.type) {
+      case 'offer':
+        this.serial(() => this.onOffer(signal));
+        break;
+      case 'answer':
+        this.serial(() => this.onAnswer(signal.sdp));
+        break;
+      case 'ice':
+        this.serial(() => this.onIce(signal.candidate));
+        break;
+      case 'restart-request':
+        this.serial(() => this.onRestartRequest(signal.fresh === true));
+        break;
+      // hold and dtmf are reflected in the session snapshot (remoteHeld, receivedDigits).
+      default:
+        break;
+    }
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    if (muted) sessionStorage.setItem(mutedKey(this.callId), '1');
+    else sessionStorage.removeItem(mutedKey(this.callId));
+    for (const t of this.mic?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.deps.onStatus({ muted });
+  }
+
+  /** In-band (RFC 4733) for equipment that listens for tones, and through signaling so the far end shows the digits. */
+  async sendDtmf(digits: string): Promise<void> {
+    const dtmf = this.audioSender()?.dtmf;
+    if (dtmf?.canInsertDTMF) dtmf.insertDTMF(dtmf.toneBuffer + digits, 100, 70);
+    await this.deps.api.invoke('call.dtmf', { callId: this.callId, digits });
+  }
+
+  async setInput(deviceId: string): Promise<void> {
+    const previous = this.mic;
+    await this.openMic(deviceId);
+    if (this.mic !== previous) previous?.getTracks().forEach((t) => t.stop());
+    await this.applySending();
+  }
+
+  async setOutput(deviceId: string): Promise<void> {
+    await routeOutput(this.audio, deviceId);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.markReady();
+    clearTimeout(this.watchdog);
+    clearTimeout(this.disconnectTimer);
+    clearTimeout(this.nudgeTimer);
+    clearInterval(this.retryTimer);
+    clearInterval(this.statsTimer);
+    this.pc?.close();
+    this.pc = null;
+    this.mic?.getTracks().forEach((t) => t.stop());
+    this.mic = null;
+    this.audio.pause();
+    this.audio.srcObject = null;
+    this.audio.remove();
+    sessionStorage.removeItem(mutedKey(this.callId));
+  }
+
+  // ───────────────────────────── signaling ─────────────────────────────
+
+  /** Signals and negotiations run one at a time, in arrival order. */
+  private serial(task: () => Promise<void>): void {
+    this.chain = this.chain
+      .then(() => (this.closed ? undefined : task()))
+      .catch((err: unknown) => console.warn(`call ${this.callId}: media step failed`, err));
+  }
+
+  private async send(signal: MediaSignal): Promise<void> {
+    try {
+      await this.deps.api.invoke('call.signal', { callId: this.callId, signal });
+    } catch (err) {
+      // Signaling may be reconnecting; recovery retries cover lost messages.
+      console.warn(`call ${this.callId}: could not send ${signal.type}`, err);
+    }
+  }
+
+  private async negotiate(kind: Negotiation): Promise<void> {
+    if (!this.isOfferer || this.closed) return;
+    if (kind !== 'ice-restart' || !this.pc) this.replacePeerConnection();
+    const pc = this.pc!;
+    const gen = this.generation;
+    // An offer is already on its way: its answer (or the next retry) settles it.
+    if (kind === 'ice-restart' && pc.signalingState !== 'stable') return;
+    const offer = await pc.createOffer(kind === 'ice-restart' ? { iceRestart: true } : {});
+    if (gen !== this.generation || this.closed) return;
+    await pc.setLocalDescription(offer);
+    await this.send({
+      type: 'offer',
+      sdp: offer.sdp ?? '',
+      ...(kind === 'fresh' ? { fresh: true } : {}),
+      ...(kind === 'ice-restart' ? { iceRestart: true } : {}),
+    });
+  }
+
+  private async onOffer(signal: Extract<MediaSignal, { type: 'offer' }>): Promise<void> {
+    if (this.isOfferer) return; // only the caller's device offers
+    clearTimeout(this.nudgeTimer);
+    if (!this.pc || signal.fresh) {
+      if (!this.pc && signal.iceRestart) {
+        // An ICE restart of a session this renderer no longer has (it reloaded): ask for a fresh one.
+        await this.requestRestart(true);
+        return;
+      }
+      this.replacePeerConnection();
+    }
+    const pc = this.pc!;
+    const gen = this.generation;
+    await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp });
+    if (gen !== this.generation) return;
+    const transceiver = pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio');
+    if (transceiver) {
+      transceiver.direction = 'sendrecv';
+      await transceiver.sender.replaceTrack(this.trackToSend());
+      if (this.mic) transceiver.sender.setStreams(this.mic);
+    }
+    const answer = await pc.createAnswer();
+    if (gen !== this.generation) return;
+    await pc.setLocalDescription(answer);
+    await this.send({ type: 'answer', sdp: answer.sdp ?? '' });
+    await this.flushIce();
+  }
+
+  private async onAnswer(sdp: string): Promise<void> {
+    const pc = this.pc;
+    if (!this.isOfferer || !pc || pc.signalingState !== 'have-local-offer') return;
+    await pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.flushIce();
+  }
+
+  private async onIce(candidate: RTCIceCandidateInit | null): Promise<void> {
+    if (!candidate) return; // end-of-candidates needs no action
+    const pc = this.pc;
+    if (!pc?.remoteDescription) {
+      if (this.pendingIce.length < MAX_PENDING_ICE) this.pendingIce.push(candidate);
+      return;
+    }
+    // A late candidate of a replaced session fails its ufrag check: harmless.
+    await pc.addIceCandidate(candidate).catch(() => undefined);
+  }
+
+  private async flushIce(): Promise<void> {
+    const pc = this.pc;
+    if (!pc?.remoteDescription) return;
+    const pending = this.pendingIce;
+    this.pendingIce = [];
+    for (const c of pending) await pc.addIceCandidate(c).catch(() => undefined);
+  }
+
+  private async onRestartRequest(fresh: boolean): Promise<void> {
+    if (!this.isOfferer) return;
+    const pc = this.pc;
+    if (fresh || !pc || pc.connectionState === 'failed' || pc.connectionState === 'closed') await this.negotiate('fresh');
+    else await this.negotiate('ice-restart');
+  }
+
+  private async requestRestart(fresh: boolean): Promise<void> {
+    await this.send({ type: 'restart-request', ...(fresh ? { fresh: true } : {}) });
+  }
+
+  // ───────────────────────────── peer connection ─────────────────────────────
+
+  private replacePeerConnection(): void {
+    this.pc?.close();
+    this.generation++;
+    this.pcCreatedAt = performance.now();
+    this.pendingIce = [];
+    this.sampler.reset();
+    const gen = this.generation;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc = pc;
+    if (this.isOfferer) {
+      const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv', streams: this.mic ? [this.mic] : [] });
+      void transceiver.sender.replaceTrack(this.trackToSend());
+    }
+    pc.addEventListener('track', (ev) => {
+      if (gen !== this.generation) return;
+      this.audio.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
+      this.audio.play().catch((err: unknown) => console.warn('remote audio could not start', err));
+    });
+    pc.addEventListener('icecandidate', (ev) => {
+      if (gen !== this.generation || this.closed) return;
+      const c = ev.candidate;
+      void this.send({
+        type: 'ice',
+        candidate: c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, usernameFragment: c.usernameFragment } : null,
+      });
+    });
+    // connectionState covers ICE and DTLS: "connected" means audio can actually flow.
+    pc.addEventListener('connectionstatechange', () => {
+      if (gen === this.generation) this.onConnectionState(pc.connectionState);
+    });
+  }
+
+  private onConnectionState(state: RTCPeerConnectionState): void {
+    if (this.closed) return;
+    if (state === 'connected') {
+      clearTimeout(this.watchdog);
+      clearTimeout(this.disconnectTimer);
+      clearInterval(this.retryTimer);
+      this.disconnectTimer = undefined;
+      this.recovering = false;
+      this.recoveryAttempts = 0;
+      this.deps.onStatus({ phase: 'connected' });
+    } else if (state === 'disconnected') {
+      this.disconnectTimer ??= setTimeout(() => {
+        this.disconnectTimer = undefined;
+        if (this.pc?.connectionState !== 'connected') this.startRecovery();
+      }, DISCONNECT_GRACE_MS);
+    } else if (state === 'failed') {
+      this.startRecovery();
+    }
+  }
+
+  private startRecovery(): void {
+    if (this.closed || this.recovering) return;
+    this.recovering = true;
+    this.deps.onStatus({ phase: 'reconnecting' });
+    this.armWatchdog(RECOVERY_TIMEOUT_MS, 'The audio connection was lost and could not be restored.');
+    this.attemptRecovery();
+    clearInterval(this.retryTimer);
+    this.retryTimer = setInterval(() => this.attemptRecovery(), RECOVERY_RETRY_MS);
+  }
+
+  private attemptRecovery(): void {
+    if (this.closed) return;
+    // A session set up moments ago is still connecting: give it time instead of replacing it again.
+    const state = this.pc?.connectionState;
+    if ((state === 'new' || state === 'connecting') && performance.now() - this.pcCreatedAt < RECOVERY_RETRY_MS * 1.5) return;
+    const attempt = this.recoveryAttempts++;
+    // First try an ICE restart (keeps the session); then rebuild the peer connection.
+    const fresh = !this.pc || attempt > 0 || this.pc.connectionState === 'closed';
+    if (this.isOfferer) this.serial(() => this.negotiate(fresh ? 'fresh' : 'ice-restart'));
+    else void this.requestRestart(fresh);
+  }
+
+  private armWatchdog(ms: number, reason: string): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (this.closed || this.pc?.connectionState === 'connected') return;
+      this.deps.hangup(reason);
+    }, ms);
+  }
+
+  // ───────────────────────────── audio ─────────────────────────────
+
+  private async openMic(deviceId: string): Promise<void> {
+    try {
+      const stream = await openMicrophone(deviceId);
+      if (this.closed) {
+        stream.getTracks().forEach((t) => t.stop());
+        return;
+      }
+      for (const t of stream.getAudioTracks()) t.enabled = !this.muted;
+      this.mic = stream;
+      this.deps.onStatus({ micError: null });
+    } catch (err) {
+      this.deps.onStatus({ micError: micErrorText(err) });
+    }
+  }
+
+  /** Nothing is sent while either side holds the call. */
+  private trackToSend(): MediaStreamTrack | null {
+    if (this.held || this.remoteHeld) return null;
+    return this.mic?.getAudioTracks()[0] ?? null;
+  }
+
+  private audioSender(): RTCRtpSender | undefined {
+    return this.pc?.getTransceivers().find((t) => t.receiver.track.kind === 'audio')?.sender;
+  }
+
+  private async applySending(): Promise<void> {
+    const sender = this.audioSender();
+    if (!sender) return;
+    await sender.replaceTrack(this.trackToSend()).catch((err: unknown) => console.warn('could not switch the sent track', err));
+  }
+
+  private async sampleQuality(): Promise<void> {
+    const pc = this.pc;
+    if (!pc || pc.connectionState !== 'connected') return;
+    try {
+      this.deps.onStatus({ quality: await this.sampler.sample(pc) });
+    } catch {
+      // Stats of a connection being replaced: try again next second.
+    }
+  }
+}

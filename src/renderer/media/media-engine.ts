@@ -1,0 +1,158 @@
+/**
+ * Runs the media of every call that is active on this device, driven by the
+ * session snapshots and media signals the host pushes. The UI reads each
+ * call's media status (connection, quality, mute) from here and asks it to
+ * mute, send DTMF or switch devices.
+ *
+ * Only the main window runs an engine; the compact ringing window does not,
+ * so a call never has two peer connections on one device.
+ */
+import type { CallInfo, DeviceSettings, SessionState, SoftphoneApi } from '../../shared/contract.js';
+import type { MediaSignal } from '../../shared/protocol/index.js';
+import type { SessionStore } from '../state/session-store.js';
+import type { SettingsCache } from '../state/settings-store.js';
+import { CallMedia, INITIAL_STATUS, type MediaStatus } from './call-media.js';
+
+/** Signals that arrive before their call is active here wait this long at most. */
+const PENDING_SIGNAL_MS = 10_000;
+const MAX_PENDING_SIGNALS = 100;
+
+export type MediaStatuses = ReadonlyMap<string, MediaStatus>;
+
+export class MediaEngine {
+  private readonly media = new Map<string, CallMedia>();
+  /** Calls this renderer saw before they became active (so their media is new, not resumed). */
+  private readonly seenBeforeActive = new Set<string>();
+  private readonly pending = new Map<string, { at: number; signal: MediaSignal }[]>();
+  private statuses: MediaStatuses = new Map();
+  private readonly listeners = new Set<() => void>();
+  private settings: DeviceSettings;
+
+  constructor(
+    private readonly api: SoftphoneApi,
+    private readonly session: SessionStore,
+    private readonly settingsCache: SettingsCache,
+    private readonly container: HTMLElement,
+  ) {
+    this.settings = settingsCache.current;
+  }
+
+  start(): () => void {
+    const offs = [
+      this.session.subscribe((s) => this.update(s)),
+      this.api.on('call.signal', (m) => this.onSignal(m.callId, m.signal)),
+      this.settingsCache.subscribe((s) => this.onSettings(s)),
+    ];
+    this.update(this.session.current);
+    return () => {
+      offs.forEach((off) => off());
+      for (const m of this.media.values()) m.close();
+      this.media.clear();
+    };
+  }
+
+  // ───────────────────────────── for the UI ─────────────────────────────
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): MediaStatuses => this.statuses;
+
+  setMuted(callId: string, muted: boolean): void {
+    this.media.get(callId)?.setMuted(muted);
+  }
+
+  async sendDtmf(callId: string, digits: string): Promise<void> {
+    const m = this.media.get(callId);
+    if (m) await m.sendDtmf(digits);
+    else await this.api.invoke('call.dtmf', { callId, digits });
+  }
+
+  // ───────────────────────────── session ─────────────────────────────
+
+  private update(state: SessionState | null): void {
+    const calls = state?.phase === 'signed-in' ? state.calls : [];
+    const activeHere = new Map<string, CallInfo>();
+    for (const c of calls) {
+      if (c.local === 'ringing-in' || c.local === 'ringing-out') this.seenBeforeActive.add(c.callId);
+      if (c.local === 'active') activeHere.set(c.callId, c);
+    }
+    for (const [callId, m] of this.media) {
+      if (!activeHere.has(callId)) {
+        m.close();
+        this.media.delete(callId);
+        this.pending.delete(callId);
+        this.setStatus(callId, { phase: 'ended' });
+      }
+    }
+    for (const c of activeHere.values()) {
+      let m = this.media.get(c.callId);
+      if (!m) {
+        m = this.createMedia(c);
+        m.update(c);
+        void m.start(!this.seenBeforeActive.has(c.callId));
+        for (const p of this.pending.get(c.callId) ?? []) if (Date.now() - p.at < PENDING_SIGNAL_MS) m.onSignal(p.signal);
+        this.pending.delete(c.callId);
+      } else {
+        m.update(c);
+      }
+    }
+    // Forget statuses of calls the session no longer lists.
+    const listed = new Set(calls.map((c) => c.callId));
+    if ([...this.statuses.keys()].some((id) => !listed.has(id))) {
+      this.statuses = new Map([...this.statuses].filter(([id]) => listed.has(id)));
+      this.notify();
+    }
+  }
+
+  private createMedia(c: CallInfo): CallMedia {
+    const callId = c.callId;
+    const m = new CallMedia(callId, c.isOfferer, {
+      api: this.api,
+      container: this.container,
+      inputDeviceId: () => this.settings.inputDeviceId,
+      outputDeviceId: () => this.settings.outputDeviceId,
+      onStatus: (patch) => this.setStatus(callId, patch),
+      hangup: (reason) => {
+        this.setStatus(callId, { endReason: reason });
+        this.api.invoke('call.hangup', { callId }).catch((err: unknown) => console.warn('hang-up after media failure failed', err));
+      },
+    });
+    this.media.set(callId, m);
+    return m;
+  }
+
+  private onSignal(callId: string, signal: MediaSignal): void {
+    const m = this.media.get(callId);
+    if (m) {
+      m.onSignal(signal);
+      return;
+    }
+    // The signal overtook the snapshot that makes the call active here: keep it briefly.
+    const list = this.pending.get(callId) ?? [];
+    if (list.length < MAX_PENDING_SIGNALS) list.push({ at: Date.now(), signal });
+    this.pending.set(callId, list);
+  }
+
+  private onSettings(s: DeviceSettings): void {
+    const previous = this.settings;
+    this.settings = s;
+    for (const m of this.media.values()) {
+      if (s.inputDeviceId !== previous.inputDeviceId) void m.setInput(s.inputDeviceId);
+      if (s.outputDeviceId !== previous.outputDeviceId) void m.setOutput(s.outputDeviceId);
+    }
+  }
+
+  private setStatus(callId: string, patch: Partial<MediaStatus>): void {
+    const next = new Map(this.statuses);
+    next.set(callId, { ...(this.statuses.get(callId) ?? INITIAL_STATUS), ...patch });
+    this.statuses = next;
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}

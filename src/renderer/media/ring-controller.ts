@@ -1,0 +1,82 @@
+/**
+ * Decides which sound plays from the session snapshot: the ringtone for an
+ * incoming call, a call-waiting tone when one rings during a call, ringback
+ * while our call rings at the far end, and a busy tone when it is refused.
+ * Every sound stops in the same tick as the snapshot that ends it.
+ */
+import type { CallInfo, DeviceSettings, SessionState } from '../../shared/contract.js';
+import { outputPresent } from './audio-devices.js';
+import { Ringtone, ToneGenerator, type ProgressTone } from './tones.js';
+
+/** How long the busy tone plays after an outgoing call is refused. */
+const BUSY_TONE_MS = 3_000;
+
+export class RingController {
+  readonly ringtone: Ringtone;
+  readonly tones = new ToneGenerator();
+  private readonly seenRingingOut = new Set<string>();
+  private busyUntil = 0;
+  private busyCallId: string | null = null;
+  private busyTimer: ReturnType<typeof setTimeout> | undefined;
+  private settings: DeviceSettings | null = null;
+  private last: SessionState | null = null;
+
+  constructor(container: HTMLElement) {
+    this.ringtone = new Ringtone(container);
+    // A headset unplugged while ringing: ring on the default device instead of into nothing.
+    navigator.mediaDevices?.addEventListener('devicechange', () => void this.applyDevices());
+  }
+
+  setSettings(s: DeviceSettings): void {
+    const changed = s.ringtoneDeviceId !== this.settings?.ringtoneDeviceId || s.outputDeviceId !== this.settings?.outputDeviceId;
+    this.settings = s;
+    if (changed) void this.applyDevices();
+  }
+
+  update(state: SessionState | null): void {
+    this.last = state;
+    const calls = state?.phase === 'signed-in' ? state.calls : [];
+    const ringingIn = calls.some((c) => c.local === 'ringing-in');
+    const active = calls.some((c) => c.local === 'active');
+    const ringingOut = calls.some((c) => c.local === 'ringing-out');
+    for (const c of calls) if (c.local === 'ringing-out') this.seenRingingOut.add(c.callId);
+    this.noteRefused(calls);
+
+    if (ringingIn && !active) this.ringtone.start();
+    else this.ringtone.stop();
+
+    let tone: ProgressTone | null = null;
+    if (ringingIn && active) tone = 'waiting';
+    else if (ringingOut && !active) tone = 'ringback';
+    else if (!active && !ringingIn && Date.now() < this.busyUntil && calls.some((c) => c.callId === this.busyCallId)) tone = 'busy';
+    if (tone) this.tones.play(tone);
+    else this.tones.stop();
+  }
+
+  dispose(): void {
+    this.ringtone.stop();
+    this.tones.stop();
+    clearTimeout(this.busyTimer);
+  }
+
+  private noteRefused(calls: CallInfo[]): void {
+    for (const c of calls) {
+      if (c.local !== 'ended' || !this.seenRingingOut.has(c.callId)) continue;
+      this.seenRingingOut.delete(c.callId);
+      if (c.outcome === 'busy' || c.outcome === 'declined') {
+        this.busyCallId = c.callId;
+        this.busyUntil = Date.now() + BUSY_TONE_MS;
+        clearTimeout(this.busyTimer);
+        this.busyTimer = setTimeout(() => this.update(this.last), BUSY_TONE_MS + 10);
+      }
+    }
+  }
+
+  private async applyDevices(): Promise<void> {
+    const s = this.settings;
+    if (!s) return;
+    const ringDevice = (await outputPresent(s.ringtoneDeviceId)) ? s.ringtoneDeviceId : '';
+    const callDevice = (await outputPresent(s.outputDeviceId)) ? s.outputDeviceId : '';
+    await Promise.all([this.ringtone.setDevice(ringDevice), this.tones.setOutput(callDevice)]);
+  }
+}

@@ -1,0 +1,94 @@
+/** Words and formats shared by the views. */
+import type { CallInfo, ConnectionState } from '../../shared/contract.js';
+import type { HistoryRecord, PresenceStatus, SetStatus } from '../../shared/protocol/index.js';
+
+export const STATUS_LABELS: Record<SetStatus, string> = {
+  available: 'Available',
+  busy: 'Busy',
+  dnd: 'Do not disturb',
+  away: 'Away',
+};
+
+export const PRESENCE_LABELS: Record<PresenceStatus, string> = { ...STATUS_LABELS, offline: 'Offline' };
+
+export const CONNECTION_LABELS: Record<ConnectionState, string> = {
+  offline: 'Offline',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+};
+
+/** "mm:ss", or "h:mm:ss" past an hour. */
+export function formatDuration(totalSec: number): string {
+  const s = Math.max(0, Math.floor(totalSec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${String(m).padStart(2, '0')}:${sec}`;
+}
+
+/** What the caller sees for an outgoing call that is ringing or ended without an answer. */
+export function outgoingStatus(call: CallInfo): { label: string; detail?: string } {
+  if (call.local === 'ringing-out') {
+    if (call.ringingDevices === null) return { label: 'Calling…' };
+    if (call.ringingDevices === 0) return { label: 'Ringing…', detail: `${call.peer.displayName} is not online right now. Trying to reach them…` };
+    return { label: 'Ringing…' };
+  }
+  switch (call.outcome) {
+    case 'busy':
+      return call.endReason === 'dnd'
+        ? { label: 'Busy', detail: `${call.peer.displayName} does not want to be disturbed.` }
+        : { label: 'Busy', detail: `${call.peer.displayName} is busy.` };
+    case 'missed':
+      return { label: 'No answer', detail: `${call.peer.displayName} did not answer.` };
+    case 'declined':
+      return { label: 'Declined', detail: `${call.peer.displayName} declined the call.` };
+    case 'cancelled':
+      return { label: 'Cancelled' };
+    case 'failed':
+      return { label: 'Call failed', detail: 'The call could not be connected.' };
+    case 'completed':
+      return { label: 'Call ended' };
+    default:
+      return { label: 'Call ended' };
+  }
+}
+
+/** Outcome words in the history list. */
+export function historyOutcome(r: HistoryRecord): string {
+  if (r.missed) return 'Missed';
+  switch (r.outcome) {
+    case 'completed':
+      return r.direction === 'outgoing' ? 'Outgoing' : 'Incoming';
+    case 'declined':
+      return 'Declined';
+    case 'busy':
+      return r.direction === 'outgoing' ? 'Busy' : 'Missed (busy)';
+    case 'cancelled':
+      return r.direction === 'outgoing' ? 'Cancelled' : 'Missed';
+    case 'missed':
+      return r.direction === 'outgoing' ? 'No answer' : 'Missed';
+    case 'failed':
+      return 'Failed';
+  }
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export function formatWhen(ms: number, now = Date.now()): string {
+  const d = new Date(ms);
+  const today = new Date(now);
+  const sameDay = d.toDateString() === today.toDateString();
+  const yesterday = new Date(now - 86_400_000).toDateString() === d.toDateString();
+  const time = timeFormat.format(d);
+  if (sameDay) return `Today ${time}`;
+  if (yesterday) return `Yesterday ${time}`;
+  return `${dayFormat.format(d)} ${time}`;
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? parts[0]![0]! + parts[parts.length - 1]![0]! : (parts[0] ?? '?').slice(0, 2);
+  return letters.toUpperCase();
+}

@@ -1,0 +1,318 @@
+/**
+ * The main window: sign-in, or the signed-in shell (sidebar, the current
+ * view, the call in progress and the incoming-call dialog).
+ */
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { CallInfo, HostEvent, SessionState } from '../../shared/contract.js';
+import { SET_STATUSES, type SetStatus } from '../../shared/protocol/index.js';
+import { describeError } from '../state/errors.js';
+import { CONNECTION_LABELS, STATUS_LABELS, formatDuration } from '../state/labels.js';
+import { Announcer } from './Announcer.js';
+import { useMediaStatuses, useServices, useSession } from './app-context.js';
+import { CallScreen } from './call/CallScreen.js';
+import { IncomingCall } from './call/IncomingCall.js';
+import { OutgoingCall } from './call/OutgoingCall.js';
+import { Avatar } from './components/Avatar.js';
+import { Icon } from './components/Icon.js';
+import { ContactsView, type DialTarget } from './views/ContactsView.js';
+import { HistoryView } from './views/HistoryView.js';
+import { LoginView } from './views/LoginView.js';
+import { SettingsView } from './views/SettingsView.js';
+
+type View = 'contacts' | 'history' | 'settings' | 'call';
+
+export function App() {
+  const session = useSession();
+  if (!session) {
+    return (
+      <main className="splash" aria-busy="true">
+        <p>Starting…</p>
+      </main>
+    );
+  }
+  if (session.phase !== 'signed-in') return <LoginView />;
+  return <Shell session={session} />;
+}
+
+/** Calls worth the call pane: placed or answered here (ended ones linger briefly with their outcome). */
+function useCallPane(session: SessionState, dismissed: Set<string>, preferred: string | null) {
+  const involved = useRef(new Set<string>());
+  return useMemo(() => {
+    for (const c of session.calls) if (c.local === 'active' || c.local === 'ringing-out') involved.current.add(c.callId);
+    const shown = session.calls.filter(
+      (c) => !dismissed.has(c.callId) && (c.local === 'active' || c.local === 'ringing-out' || (c.local === 'ended' && involved.current.has(c.callId))),
+    );
+    const active = shown.filter((c) => c.local === 'active');
+    const primary =
+      shown.find((c) => c.callId === preferred && c.local !== 'ended') ??
+      active.find((c) => !c.held) ??
+      active[0] ??
+      shown.find((c) => c.local === 'ringing-out') ??
+      shown.find((c) => c.callId === preferred) ??
+      shown[shown.length - 1] ??
+      null;
+    const others = active.filter((c) => c.callId !== primary?.callId);
+    return { primary, others, markInvolved: (id: string) => involved.current.add(id) };
+  }, [session.calls, dismissed, preferred]);
+}
+
+function Shell({ session }: { session: SessionState }) {
+  const { api } = useServices();
+  const statuses = useMediaStatuses();
+  const [view, setView] = useState<View>('contacts');
+  const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
+  const [preferred, setPreferred] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [answering, setAnswering] = useState(false);
+  const mainRef = useRef<HTMLElement>(null);
+  const { primary, others, markInvolved } = useCallPane(session, dismissed, preferred);
+  const incoming = session.calls.find((c) => c.local === 'ringing-in');
+  const activeHere = session.calls.find((c) => c.local === 'active' && !c.held);
+
+  // A new call (placed or answered here) brings the call pane forward.
+  const lastPrimary = useRef<string | null>(null);
+  useEffect(() => {
+    if (primary && primary.callId !== lastPrimary.current && primary.local !== 'ended') setView('call');
+    lastPrimary.current = primary?.callId ?? null;
+  }, [primary]);
+
+  const current: View = view === 'call' && !primary ? 'contacts' : view;
+
+  // When the focused control disappeared (a call pane closed), put focus on the new view's heading.
+  useEffect(() => {
+    if (document.activeElement === document.body || !document.activeElement) mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [current, primary?.callId, incoming?.callId]);
+
+  useEffect(() => {
+    const who = incoming ? `Incoming call from ${incoming.peer.displayName}` : primary && primary.local !== 'ended' ? `Call with ${primary.peer.displayName}` : null;
+    document.title = who ? `${who} — Softphone` : 'Softphone';
+  }, [incoming, primary]);
+
+  const dial = useCallback(
+    async (t: DialTarget): Promise<string | null> => {
+      setNotice(null);
+      try {
+        const call = await api.invoke('call.dial', t.target);
+        markInvolved(call.callId);
+        setPreferred(call.callId);
+        setView('call');
+        return null;
+      } catch (err) {
+        return describeError(err, 'dial', { peerName: t.name });
+      }
+    },
+    [api, markInvolved],
+  );
+
+  const act = useCallback(
+    async (what: () => Promise<unknown>, context: 'call' | 'answer' = 'call') => {
+      setNotice(null);
+      try {
+        await what();
+      } catch (err) {
+        setNotice(describeError(err, context));
+      }
+    },
+    [],
+  );
+
+  async function answer(call: CallInfo) {
+    setAnswering(true);
+    await act(async () => {
+      // Call waiting: the call in progress goes on hold first, so both parties know.
+      if (activeHere) await api.invoke('call.hold', { callId: activeHere.callId, held: true });
+      await api.invoke('call.answer', { callId: call.callId });
+      markInvolved(call.callId);
+      setPreferred(call.callId);
+      setView('call');
+    }, 'answer');
+    setAnswering(false);
+  }
+
+  async function switchTo(call: CallInfo) {
+    await act(async () => {
+      if (primary && primary.local === 'active' && !primary.held) await api.invoke('call.hold', { callId: primary.callId, held: true });
+      if (call.held) await api.invoke('call.hold', { callId: call.callId, held: false });
+      setPreferred(call.callId);
+    });
+  }
+
+  // Requests from the host: tray menu, notification, global shortcut, tel-like links.
+  useEffect(
+    () =>
+      api.on('command', (cmd: HostEvent<'command'>) => {
+        if (cmd.type === 'show') setView(cmd.view === 'main' || !cmd.view ? 'contacts' : cmd.view);
+        else void dial({ target: { username: cmd.target.trim().toLowerCase() }, name: cmd.target }).then((e) => e && setNotice(e));
+      }),
+    [api, dial],
+  );
+
+  const close = (callId: string) => setDismissed((d) => new Set(d).add(callId));
+
+  let content;
+  if (current === 'call' && primary) {
+    content =
+      primary.local === 'ringing-out' || (primary.local === 'ended' && primary.answeredAt === null) ? (
+        <OutgoingCall
+          key={primary.callId}
+          call={primary}
+          onHangup={() => void act(() => api.invoke('call.hangup', { callId: primary.callId }))}
+          onClose={() => close(primary.callId)}
+        />
+      ) : (
+        <CallScreen
+          key={primary.callId}
+          call={primary}
+          media={statuses.get(primary.callId)}
+          others={others}
+          onSwitch={(c) => void switchTo(c)}
+          onHangup={() => void act(() => api.invoke('call.hangup', { callId: primary.callId }))}
+          onHold={(held) => void act(() => api.invoke('call.hold', { callId: primary.callId, held }))}
+          onClose={() => close(primary.callId)}
+        />
+      );
+  } else if (current === 'history') {
+    content = <HistoryView session={session} onDial={dial} />;
+  } else if (current === 'settings') {
+    content = <SettingsView session={session} />;
+  } else {
+    content = <ContactsView session={session} onDial={dial} />;
+  }
+
+  return (
+    <div className="app">
+      <Sidebar session={session} view={current} onView={setView} onError={setNotice} />
+      <main className="main" ref={mainRef}>
+        {notice && (
+          <div className="alert alert-error notice" role="alert">
+            <span>{notice}</span>
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        {primary && current !== 'call' && <CallBar call={primary} onReturn={() => setView('call')} />}
+        {content}
+      </main>
+      {incoming && (
+        <div className="incoming-layer">
+          <IncomingCall
+            call={incoming}
+            otherCall={activeHere}
+            busy={answering}
+            onAnswer={() => void answer(incoming)}
+            onDecline={() => void act(() => api.invoke('call.decline', { callId: incoming.callId }))}
+          />
+        </div>
+      )}
+      <Announcer session={session} />
+    </div>
+  );
+}
+
+function CallBar({ call, onReturn }: { call: CallInfo; onReturn: () => void }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(t);
+  }, []);
+  const label =
+    call.local === 'ringing-out'
+      ? `Calling ${call.peer.displayName}…`
+      : call.local === 'ended'
+        ? `Call with ${call.peer.displayName} ended`
+        : `${call.held ? 'On hold with' : 'In call with'} ${call.peer.displayName} · ${formatDuration(call.answeredAt ? (now - call.answeredAt) / 1000 : 0)}`;
+  return (
+    <div className="call-bar">
+      <span>
+        <Icon name="phone" /> {label}
+      </span>
+      <button type="button" className="btn btn-small btn-call" onClick={onReturn}>
+        Return to call
+      </button>
+    </div>
+  );
+}
+
+function Sidebar({
+  session,
+  view,
+  onView,
+  onError,
+}: {
+  session: SessionState;
+  view: View;
+  onView: (v: View) => void;
+  onError: (msg: string) => void;
+}) {
+  const { api } = useServices();
+  const statusId = useId();
+  const user = session.user;
+  const missed = session.missedCount;
+
+  async function setStatus(status: SetStatus) {
+    try {
+      await api.invoke('presence.set', { status });
+    } catch (err) {
+      onError(describeError(err));
+    }
+  }
+
+  const nav = (v: View, label: string, icon: 'contacts' | 'history' | 'settings', extra?: ReactNode) => (
+    <li>
+      <button type="button" className={`nav-item${view === v ? ' active' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => onView(v)}>
+        <Icon name={icon} />
+        <span>{label}</span>
+        {extra}
+      </button>
+    </li>
+  );
+
+  return (
+    <aside className="sidebar" aria-label="Account and navigation">
+      <div className="me">
+        {user && <Avatar name={user.displayName} presence={session.connection === 'connected' ? session.presence : 'offline'} />}
+        <div className="me-text">
+          <span className="me-name">{user?.displayName}</span>
+          <span className="muted small">@{user?.username}</span>
+        </div>
+      </div>
+      <div className="field field-compact">
+        <label htmlFor={statusId}>My status</label>
+        <select
+          id={statusId}
+          value={session.status}
+          onChange={(e) => void setStatus(e.target.value as SetStatus)}
+          disabled={session.connection !== 'connected'}
+        >
+          {SET_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <nav aria-label="Main">
+        <ul className="nav">
+          {nav('contacts', 'Contacts', 'contacts')}
+          {nav(
+            'history',
+            'History',
+            'history',
+            missed > 0 ? (
+              <span className="badge">
+                <span aria-hidden="true">{missed > 99 ? '99+' : missed}</span>
+                <span className="visually-hidden">{`${missed} missed calls`}</span>
+              </span>
+            ) : null,
+          )}
+          {nav('settings', 'Settings', 'settings')}
+        </ul>
+      </nav>
+      <p className={`connection connection-${session.connection}`} role="status">
+        <span className="connection-dot" aria-hidden="true" />
+        {CONNECTION_LABELS[session.connection]}
+      </p>
+    </aside>
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * The compact ringing window (`index.html#ringing`): the desktop shows it
+ * small and always on top while a call rings, even when the main window is
+ * hidden. It shows only the ringing call; media and ringtone stay with the
+ * main window.
+ */
+import { useState } from 'react';
+import { describeError } from '../state/errors.js';
+import { useServices, useSession } from './app-context.js';
+import { IncomingCall } from './call/IncomingCall.js';
+
+export function RingingWindow() {
+  const { api } = useServices();
+  const session = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const calls = session?.phase === 'signed-in' ? session.calls : [];
+  const call = calls.find((c) => c.local === 'ringing-in');
+  const active = calls.find((c) => c.local === 'active' && !c.held);
+
+  async function run(what: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await what();
+    } catch (err) {
+      setError(describeError(err, 'answer'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="ringing-window">
+      {call ? (
+        <IncomingCall
+          compact
+          call={call}
+          otherCall={active}
+          busy={busy}
+          onAnswer={() =>
+            void run(async () => {
+              if (active) await api.invoke('call.hold', { callId: active.callId, held: true });
+              await api.invoke('call.answer', { callId: call.callId });
+            })
+          }
+          onDecline={() => void run(() => api.invoke('call.decline', { callId: call.callId }))}
+        />
+      ) : (
+        <p className="muted ringing-idle">No incoming call.</p>
+      )}
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+    </main>
+  );
+}

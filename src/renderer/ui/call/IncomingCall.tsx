@@ -1,0 +1,59 @@
+/** A call ringing on this device: answer or decline. */
+import { useEffect, useId, useRef } from 'react';
+import type { CallInfo } from '../../../shared/contract.js';
+import { Avatar } from '../components/Avatar.js';
+import { Icon } from '../components/Icon.js';
+
+export function IncomingCall({
+  call,
+  otherCall,
+  onAnswer,
+  onDecline,
+  busy,
+  compact = false,
+}: {
+  call: CallInfo;
+  /** A call already in progress here (call waiting): answering puts it on hold. */
+  otherCall?: CallInfo;
+  onAnswer: () => void;
+  onDecline: () => void;
+  busy?: boolean;
+  compact?: boolean;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const descId = useId();
+  // Draw attention without pressing anything: focus the dialog, not its buttons.
+  useEffect(() => ref.current?.focus(), [call.callId]);
+  return (
+    <div
+      ref={ref}
+      role="dialog"
+      aria-modal="false"
+      aria-label="Incoming call"
+      aria-describedby={descId}
+      tabIndex={-1}
+      className={compact ? 'incoming incoming-compact' : 'incoming'}
+    >
+      <div className="incoming-who">
+        <Avatar name={call.peer.displayName} size={compact ? 'md' : 'lg'} />
+        <div>
+          <p className="incoming-label">Incoming call</p>
+          <p className="incoming-name">{call.peer.displayName}</p>
+          <p id={descId} className="muted small">
+            {call.peer.displayName} is calling you{otherCall ? `. Answering puts ${otherCall.peer.displayName} on hold.` : '.'}
+          </p>
+        </div>
+      </div>
+      <div className="incoming-actions">
+        <button type="button" className="btn btn-hangup" onClick={onDecline} disabled={busy}>
+          <Icon name="hangup" />
+          Decline
+        </button>
+        <button type="button" className="btn btn-answer" onClick={onAnswer} disabled={busy}>
+          <Icon name="phone" />
+          Answer
+        </button>
+      </div>
+    </div>
+  );
+}

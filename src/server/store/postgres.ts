@@ -1,0 +1,660 @@
+/**
+ * Durable storage on PostgreSQL (`pg`), for several server nodes sharing one
+ * database. Same interfaces and the same answers as the SQLite store
+ * (sqlite.ts); what differs is how atomicity is obtained when several
+ * processes write at once:
+ *
+ * - Migrations run at start in one transaction holding an advisory lock, so
+ *   nodes starting together apply each migration exactly once.
+ * - History records are unique per (call_id, user_id) and inserted with
+ *   ON CONFLICT DO NOTHING: two nodes finishing the same call write one
+ *   record per participant.
+ * - A refresh token is spent by `UPDATE … WHERE used_at IS NULL`: of two
+ *   nodes presenting it at once, exactly one sees a changed row.
+ * - Devices are claimed with an upsert that only updates a row of the same
+ *   user, so a device id can never move to another account.
+ *
+ * Commits are durable before they resolve (PostgreSQL's default
+ * synchronous_commit=on); PostgreSQL itself groups concurrent commits.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
+import { ProtocolError } from '../../shared/protocol/index.js';
+import type { Logger } from '../logger.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { POSTGRES_MIGRATIONS, type Migration } from './migrations/postgres.js';
+import type {
+  AccountStore,
+  CallJournalRow,
+  DeviceRow,
+  HistoryPage,
+  HistoryStore,
+  PushRegistrationRow,
+  PushStore,
+  RefreshTokenRow,
+  Storage,
+  UserRow,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface PostgresOptions {
+  log?: Logger;
+  /** Connections in this node's pool. */
+  poolSize?: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /**
+   * Unfinished calls younger than this are not offered to recovery. With
+   * several nodes, a call another node is setting up right now (journal
+   * written, live state not yet) must not be ended as `server_restart`.
+   */
+  recoverMinAgeMs?: number;
+}
+
+/** Arbitrary constant: the advisory lock every node takes while migrating. */
+const MIGRATION_LOCK_KEY = '7237119044925105006';
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+/** ASCII-only case folding, exactly like SQLite's NOCASE collation and LIKE. */
+const fold = (expr: string) => `translate(${expr}, '${UPPER}', '${LOWER}')`;
+
+/** PostgreSQL's type oid of BIGINT (int8). */
+const INT8_OID = 20;
+/** BIGINT (ms timestamps, counts) as JS numbers; every value we store is far below 2^53. */
+const TYPES = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
+};
+
+/** The URL without its password, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+function num(v: unknown): number {
+  return v as number;
+}
+
+function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : (v as number);
+}
+
+function userFromRow(r: Row): UserRow {
+  return {
+    id: r.id as string,
+    username: r.username as string,
+    displayName: r.display_name as string,
+    passwordHash: r.password_hash as string,
+    status: r.status as UserRow['status'],
+    callWaiting: r.call_waiting === true,
+    lastSeenMissedAt: num(r.last_seen_missed_at),
+    createdAt: num(r.created_at),
+  };
+}
+
+function deviceFromRow(r: Row): DeviceRow {
+  return {
+    id: r.id as string,
+    userId: r.user_id as string,
+    kind: r.kind as DeviceRow['kind'],
+    name: r.name as string,
+    appVersion: r.app_version as string,
+    createdAt: num(r.created_at),
+    lastSeenAt: num(r.last_seen_at),
+  };
+}
+
+function tokenFromRow(r: Row): RefreshTokenRow {
+  return {
+    tokenHash: r.token_hash as string,
+    userId: r.user_id as string,
+    familyId: r.family_id as string,
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    usedAt: numOrNull(r.used_at),
+    revokedAt: numOrNull(r.revoked_at),
+  };
+}
+
+function pushFromRow(r: Row): PushRegistrationRow {
+  const alg = (r.e2e_alg as 'p256' | 'x25519' | null) ?? null;
+  return {
+    deviceId: r.device_id as string,
+    userId: r.user_id as string,
+    familyId: r.family_id as string,
+    provider: r.provider as PushRegistrationRow['provider'],
+    token: r.token as string,
+    bundleId: (r.bundle_id as string | null) ?? null,
+    environment: (r.environment as PushRegistrationRow['environment']) ?? null,
+    e2e: alg ? { alg, publicKey: r.e2e_public_key as string } : null,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function journalFromRow(r: Row): CallJournalRow {
+  return {
+    callId: r.call_id as string,
+    caller: r.caller as UserSummary,
+    callee: r.callee as UserSummary,
+    callerDeviceId: r.caller_device_id as string,
+    createdAt: num(r.created_at),
+    answeredAt: numOrNull(r.answered_at),
+    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
+    endedAt: numOrNull(r.ended_at),
+    outcome: (r.outcome as CallJournalRow['outcome']) ?? null,
+    endReason: (r.end_reason as CallJournalRow['endReason']) ?? null,
+  };
+}
+
+function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord {
+  const answeredAt = numOrNull(r.answered_at);
+  const endedAt = num(r.ended_at);
+  const missed = r.missed === true;
+  return {
+    id: r.id as string,
+    callId: r.call_id as string,
+    direction: r.direction as HistoryRecord['direction'],
+    peer: r.peer as UserSummary,
+    outcome: r.outcome as HistoryRecord['outcome'],
+    endReason: r.end_reason as HistoryRecord['endReason'],
+    missed,
+    startedAt: num(r.started_at),
+    answeredAt,
+    endedAt,
+    durationSec: answeredAt === null ? 0 : Math.max(0, Math.round((endedAt - answeredAt) / 1000)),
+    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
+    seen: !missed || endedAt <= lastSeenMissedAt,
+  };
+}
+
+function pgCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? ((err as { code?: unknown }).code as string | undefined) : undefined;
+}
+
+/**
+ * Applies the migrations this database lacks, in one transaction under an
+ * advisory lock: a second node starting at the same moment waits, then finds
+ * nothing left to do. Returns the versions applied.
+ */
+export async function migratePostgres(
+  pool: pg.Pool,
+  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
+  log?: Logger,
+): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    const newest = Math.max(0, ...done);
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    if (newest > known) {
+      // A newer node migrated already (rolling upgrade). Migrations only add,
+      // so this older code keeps working; say so in case it does not.
+      log?.warn({ databaseVersion: newest, codeVersion: known }, 'database schema is newer than this server');
+    }
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+  if (applied.length > 0) log?.info({ applied }, 'database migrated');
+  return applied;
+}
+
+export class PostgresStorage implements Storage {
+  readonly accounts: AccountStore;
+  readonly history: HistoryStore;
+  readonly push: PushStore;
+  private closed = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: PostgresOptions,
+  ) {
+    this.accounts = this.createAccountStore();
+    this.history = this.createHistoryStore();
+    this.push = this.createPushStore();
+  }
+
+  /** Connects, migrates, and returns the open store; throws a clear error when the database is unreachable. */
+  static async connect(url: string, opts: PostgresOptions = {}): Promise<PostgresStorage> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      application_name: opts.applicationName ?? 'softphone-server',
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      types: TYPES,
+    });
+    // An idle client losing its connection emits here; unhandled, it would end the process.
+    pool.on('error', (err) => opts.log?.error({ err }, 'PostgreSQL connection error'));
+    try {
+      await migratePostgres(pool, POSTGRES_MIGRATIONS, opts.log);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(`PostgreSQL at ${redactUrl(url)} is not usable: ${reason}`, { cause: err });
+    }
+    return new PostgresStorage(pool, opts);
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.pool.end();
+  }
+
+  /** The JWT and TURN secrets, created once by whichever node starts first. */
+  async sharedSecrets(): Promise<{ jwtSecret: string; turnSecret: string }> {
+    return this.run(async (db) => {
+      const now = Date.now();
+      await db.query(
+        `INSERT INTO server_secrets (name, value, created_at) VALUES ('jwt', $1, $3), ('turn', $2, $3)
+         ON CONFLICT (name) DO NOTHING`,
+        [randomBytes(48).toString('base64url'), randomBytes(32).toString('base64url'), now],
+      );
+      const { rows } = await db.query<{ name: string; value: string }>(
+        `SELECT name, value FROM server_secrets WHERE name IN ('jwt', 'turn')`,
+      );
+      const get = (name: string) => rows.find((r) => r.name === name)!.value;
+      return { jwtSecret: get('jwt'), turnSecret: get('turn') };
+    });
+  }
+
+  // ───────────────────────────── plumbing ─────────────────────────────
+
+  private async run<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
+    if (this.closed) throw new ProtocolError('internal', 'storage is closed');
+    this.inFlight++;
+    try {
+      return await fn(this.pool);
+    } finally {
+      this.done();
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction (READ COMMITTED). Retries on the errors
+   * PostgreSQL asks callers to retry (serialization failure, deadlock) and,
+   * when `retryUnique`, on a unique violation caused by a concurrent writer.
+   */
+  private async tx<T>(fn: (db: pg.PoolClient) => Promise<T>, retryUnique = false): Promise<T> {
+    if (this.closed) throw new ProtocolError('internal', 'storage is closed');
+    this.inFlight++;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const client = await this.pool.connect();
+        let broken = false;
+        try {
+          await client.query('BEGIN');
+          const result = await fn(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          const code = pgCode(err);
+          const retryable = code === '40001' || code === '40P01' || (retryUnique && code === '23505');
+          if (!retryable || attempt >= 3) throw err;
+        } finally {
+          client.release(broken);
+        }
+      }
+    } finally {
+      this.done();
+    }
+  }
+
+  private done(): void {
+    this.inFlight--;
+    if (this.inFlight > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ───────────────────────────── accounts ─────────────────────────────
+
+  private createAccountStore(): AccountStore {
+    const one = async <T>(db: Queryable, sql: string, params: unknown[], map: (r: Row) => T) => {
+      const { rows } = await db.query<Row>(sql, params);
+      return rows[0] ? map(rows[0]) : undefined;
+    };
+    const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+    return {
+      createUser: (u) =>
+        this.run(async (db) => {
+          const row = await one(
+            db,
+            `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (username) DO NOTHING RETURNING *`,
+            [u.id, u.username, u.displayName, u.passwordHash, Date.now()],
+            userFromRow,
+          );
+          if (!row) throw new ProtocolError('conflict', `user ${u.username} already exists`);
+          return row;
+        }),
+      getUserById: (id) => this.run((db) => one(db, `SELECT * FROM users WHERE id = $1`, [id], userFromRow)),
+      getUserByUsername: (username) =>
+        this.run((db) => one(db, `SELECT * FROM users WHERE username = $1`, [username], userFromRow)),
+      listUsers: () =>
+        this.run(async (db) => (await db.query<Row>(`SELECT * FROM users ORDER BY username`)).rows.map(userFromRow)),
+      searchUsers: (query, limit) =>
+        this.run(async (db) => {
+          const { rows } = await db.query<Row>(
+            `SELECT * FROM users
+             WHERE ${fold('username')} LIKE ${fold('$1')} ESCAPE '\\' OR ${fold('display_name')} LIKE ${fold('$1')} ESCAPE '\\'
+             ORDER BY ${fold('display_name')} COLLATE "C", username LIMIT $2`,
+            [like(query), limit],
+          );
+          return rows.map(userFromRow);
+        }),
+      removeUser: (id) =>
+        this.tx(async (db) => {
+          await db.query(`DELETE FROM history WHERE user_id = $1`, [id]);
+          const r = await db.query(`DELETE FROM users WHERE id = $1`, [id]);
+          return (r.rowCount ?? 0) > 0;
+        }),
+      setPassword: (id, hash) =>
+        this.tx(async (db) => {
+          await db.query(`UPDATE users SET password_hash = $1 WHERE id = $2`, [hash, id]);
+          await db.query(`UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, [
+            Date.now(),
+            id,
+          ]);
+        }),
+      updateUser: (id, patch) =>
+        this.run(async (db) => {
+          const sets: string[] = [];
+          const values: unknown[] = [];
+          const columns: [string, unknown][] = [
+            ['status', patch.status],
+            ['call_waiting', patch.callWaiting],
+            ['last_seen_missed_at', patch.lastSeenMissedAt],
+            ['display_name', patch.displayName],
+          ];
+          for (const [column, value] of columns) {
+            if (value === undefined) continue;
+            values.push(value);
+            sets.push(`${column} = $${values.length}`);
+          }
+          if (sets.length === 0) return one(db, `SELECT * FROM users WHERE id = $1`, [id], userFromRow);
+          values.push(id);
+          return one(db, `UPDATE users SET ${sets.join(', ')} WHERE id = $${values.length} RETURNING *`, values, userFromRow);
+        }),
+      upsertDevice: (d) =>
+        this.run(async (db) => {
+          // Updates only a row of the same user: a device id never changes hands.
+          const row = await one(
+            db,
+            `INSERT INTO devices (id, user_id, kind, name, app_version, created_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name,
+               app_version = EXCLUDED.app_version, last_seen_at = EXCLUDED.last_seen_at
+             WHERE devices.user_id = EXCLUDED.user_id
+             RETURNING *`,
+            [d.id, d.userId, d.kind, d.name, d.appVersion, d.lastSeenAt],
+            deviceFromRow,
+          );
+          if (!row) throw new ProtocolError('forbidden', 'this device id belongs to another account');
+          return row;
+        }),
+      getDevice: (id) => this.run((db) => one(db, `SELECT * FROM devices WHERE id = $1`, [id], deviceFromRow)),
+      listDevices: (userId) =>
+        this.run(async (db) =>
+          (await db.query<Row>(`SELECT * FROM devices WHERE user_id = $1 ORDER BY created_at`, [userId])).rows.map(
+            deviceFromRow,
+          ),
+        ),
+      removeDevice: (id) =>
+        this.run(async (db) => ((await db.query(`DELETE FROM devices WHERE id = $1`, [id])).rowCount ?? 0) > 0),
+      insertRefreshToken: (row) =>
+        this.run(async (db) => {
+          await db.query(
+            `INSERT INTO refresh_tokens (token_hash, user_id, family_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+            [row.tokenHash, row.userId, row.familyId, row.createdAt, row.expiresAt],
+          );
+        }),
+      getRefreshToken: (hash) =>
+        this.run((db) => one(db, `SELECT * FROM refresh_tokens WHERE token_hash = $1`, [hash], tokenFromRow)),
+      useRefreshToken: (hash, at) =>
+        this.run(async (db) => {
+          const r = await db.query(
+            `UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL`,
+            [at, hash],
+          );
+          return r.rowCount === 1;
+        }),
+      revokeFamily: (familyId, at) =>
+        this.run(async (db) => {
+          await db.query(`UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL`, [
+            at,
+            familyId,
+          ]);
+        }),
+      isFamilyRevoked: (familyId) =>
+        this.run(async (db) => {
+          const { rows } = await db.query(
+            `SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1`,
+            [familyId],
+          );
+          return rows.length > 0;
+        }),
+    };
+  }
+
+  // ───────────────────────────── call journal & history ─────────────────────────────
+
+  private createHistoryStore(): HistoryStore {
+    const recordsForCall = async (db: Queryable, callId: string) => {
+      const { rows } = await db.query<Row>(
+        `SELECT h.*, COALESCE(u.last_seen_missed_at, 0) AS seen_up_to
+         FROM history h LEFT JOIN users u ON u.id = h.user_id
+         WHERE h.call_id = $1 ORDER BY h.user_id`,
+        [callId],
+      );
+      return rows.map((r) => historyFromRow(r, num(r.seen_up_to)));
+    };
+    const minAge = this.opts.recoverMinAgeMs ?? 0;
+
+    return {
+      journalStart: (row) =>
+        this.run(async (db) => {
+          const r = await db.query(
+            `INSERT INTO calls (call_id, caller, callee, caller_device_id, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (call_id) DO NOTHING`,
+            [row.callId, JSON.stringify(row.caller), JSON.stringify(row.callee), row.callerDeviceId, row.createdAt],
+          );
+          return r.rowCount === 1;
+        }),
+      journalAnswer: (callId, at, deviceId) =>
+        this.run(async (db) => {
+          await db.query(`UPDATE calls SET answered_at = $1, answered_device_id = $2 WHERE call_id = $3`, [
+            at,
+            deviceId,
+            callId,
+          ]);
+        }),
+      getJournal: (callId) =>
+        this.run(async (db) => {
+          const { rows } = await db.query<Row>(`SELECT * FROM calls WHERE call_id = $1`, [callId]);
+          return rows[0] ? journalFromRow(rows[0]) : undefined;
+        }),
+      unfinishedCalls: () =>
+        this.run(async (db) => {
+          const { rows } =
+            minAge > 0
+              ? await db.query<Row>(
+                  `SELECT * FROM calls WHERE ended_at IS NULL AND created_at <= $1 ORDER BY created_at`,
+                  [Date.now() - minAge],
+                )
+              : await db.query<Row>(`SELECT * FROM calls WHERE ended_at IS NULL ORDER BY created_at`);
+          return rows.map(journalFromRow);
+        }),
+      finishCall: (callId, end, records) =>
+        this.tx(async (db) => {
+          await db.query(
+            `UPDATE calls SET ended_at = $1, outcome = $2, end_reason = $3 WHERE call_id = $4 AND ended_at IS NULL`,
+            [end.endedAt, end.outcome, end.endReason, callId],
+          );
+          for (const r of records) {
+            // A second finisher (another node, a retry) waits on the unique index, then writes nothing.
+            await db.query(
+              `INSERT INTO history (id, call_id, user_id, direction, peer, outcome, end_reason, missed,
+                 started_at, answered_at, ended_at, answered_device_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+               ON CONFLICT (call_id, user_id) DO NOTHING`,
+              [
+                randomUUID(),
+                r.callId,
+                r.userId,
+                r.direction,
+                JSON.stringify(r.peer),
+                r.outcome,
+                r.endReason,
+                r.missed,
+                r.startedAt,
+                r.answeredAt,
+                r.endedAt,
+                r.answeredDeviceId,
+              ],
+            );
+          }
+          return recordsForCall(db, callId);
+        }),
+      listHistory: (userId, { cursor, limit, lastSeenMissedAt }): Promise<HistoryPage> =>
+        this.run(async (db) => {
+          const c = cursor ? decodeCursor(cursor) : { endedAt: Number.MAX_SAFE_INTEGER, id: '\uffff' };
+          const { rows } = await db.query<Row>(
+            `SELECT * FROM history WHERE user_id = $1 AND (ended_at < $2 OR (ended_at = $2 AND id < $3))
+             ORDER BY ended_at DESC, id DESC LIMIT $4`,
+            [userId, c.endedAt, c.id, limit + 1],
+          );
+          const items = rows.slice(0, limit).map((r) => historyFromRow(r, lastSeenMissedAt));
+          const last = items[items.length - 1];
+          return {
+            items,
+            nextCursor: rows.length > limit && last ? encodeCursor({ endedAt: last.endedAt, id: last.id }) : null,
+          };
+        }),
+      missedCount: (userId, since) =>
+        this.run(async (db) => {
+          const { rows } = await db.query<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM history WHERE user_id = $1 AND missed AND ended_at > $2`,
+            [userId, since],
+          );
+          return rows[0]!.n;
+        }),
+      recordsForCall: (callId) => this.run((db) => recordsForCall(db, callId)),
+    };
+  }
+
+  // ───────────────────────────── push registrations ─────────────────────────────
+
+  private createPushStore(): PushStore {
+    return {
+      savePushRegistration: (row, at) =>
+        // Two devices registering one token at once: the loser hits the unique index and retries,
+        // and its retry removes the winner's row (the newest registration of a token wins).
+        this.tx(async (db) => {
+          const owner = await db.query<{ user_id: string }>(`SELECT user_id FROM devices WHERE id = $1 FOR SHARE`, [
+            row.deviceId,
+          ]);
+          if (!owner.rows[0]) throw new ProtocolError('not_found', 'no such device');
+          if (owner.rows[0].user_id !== row.userId) {
+            throw new ProtocolError('forbidden', 'this device belongs to another account');
+          }
+          await db.query(`DELETE FROM push_registrations WHERE provider = $1 AND token = $2 AND device_id <> $3`, [
+            row.provider,
+            row.token,
+            row.deviceId,
+          ]);
+          const { rows } = await db.query<Row>(
+            `INSERT INTO push_registrations (device_id, user_id, family_id, provider, token, bundle_id, environment,
+               e2e_alg, e2e_public_key, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+             ON CONFLICT (device_id) DO UPDATE SET family_id = EXCLUDED.family_id, provider = EXCLUDED.provider,
+               token = EXCLUDED.token, bundle_id = EXCLUDED.bundle_id, environment = EXCLUDED.environment,
+               e2e_alg = EXCLUDED.e2e_alg, e2e_public_key = EXCLUDED.e2e_public_key, updated_at = EXCLUDED.updated_at
+             RETURNING *`,
+            [
+              row.deviceId,
+              row.userId,
+              row.familyId,
+              row.provider,
+              row.token,
+              row.bundleId,
+              row.environment,
+              row.e2e?.alg ?? null,
+              row.e2e?.publicKey ?? null,
+              at,
+            ],
+          );
+          return pushFromRow(rows[0]!);
+        }, true),
+      getPushRegistration: (deviceId) =>
+        this.run(async (db) => {
+          const { rows } = await db.query<Row>(`SELECT * FROM push_registrations WHERE device_id = $1`, [deviceId]);
+          return rows[0] ? pushFromRow(rows[0]) : undefined;
+        }),
+      listPushRegistrations: (userId) =>
+        this.run(async (db) =>
+          (
+            await db.query<Row>(`SELECT * FROM push_registrations WHERE user_id = $1 ORDER BY created_at`, [userId])
+          ).rows.map(pushFromRow),
+        ),
+      removePushRegistration: (deviceId, onlyToken) =>
+        this.run(async (db) => {
+          const r =
+            onlyToken === undefined
+              ? await db.query(`DELETE FROM push_registrations WHERE device_id = $1`, [deviceId])
+              : await db.query(`DELETE FROM push_registrations WHERE device_id = $1 AND token = $2`, [deviceId, onlyToken]);
+          return (r.rowCount ?? 0) > 0;
+        }),
+    };
+  }
+}

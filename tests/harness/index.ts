@@ -1,0 +1,7 @@
+/** The headless desktop harness and web softphone helpers for acceptance tests. */
+export { openDesktop, type DesktopApp, type DesktopOptions } from './desktop.js';
+export { openWeb, signInThroughUi, type WebApp, type WebOptions } from './web.js';
+export { attachBridge } from './page-bridge.js';
+export { launchDesktopChromium } from './desktop-chromium.js';
+export { rendererUrl } from './urls.js';
+export * from './ui.js';
