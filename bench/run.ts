@@ -4,7 +4,9 @@
  *   npm run bench -- --quick         the same parts, smaller, under 4 minutes
  *   npm run bench -- --smoke --out <dir>   tiny sizes; checks the pipeline (npm test)
  * Other flags: --only idle,calls,storm,ring,core,push · --profile (V8 CPU profile of the
- * server during call setup, into <out>/profiles) · --keep (keep the scratch folder).
+ * server during call setup, into <out>/profiles, with the server bundle it refers to) ·
+ * --keep (keep the scratch folder) · --server-entry <file> (build the server under test
+ * from another entry, e.g. a patched copy of src/, to A/B a change).
  *
  * Writes <out>/latest.json, <out>/latest.md and PNG plots; with the default output
  * folder (bench/results) and not in smoke mode it also refreshes the generated block
@@ -18,7 +20,7 @@ import { buildBench, removeBuild, REPO_ROOT } from './lib/build.js';
 import { installCleanup, killAll } from './lib/children.js';
 import { sizesFor, type Mode } from './lib/modes.js';
 import { chartsFor, removeStalePngs, renderPngs } from './lib/plots.js';
-import { machineInfo } from './lib/proc.js';
+import { contention, machineInfo, type Contention } from './lib/proc.js';
 import { evaluateTargets, latestMarkdown, updatePerformanceDoc } from './lib/report.js';
 import type { BenchResults, PartContext, PartResults } from './lib/types.js';
 import { PARTS } from './parts/index.js';
@@ -48,6 +50,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
+      'server-entry': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,11 +74,12 @@ async function main(): Promise<number> {
     log(`idle part capped at ${sizes.idle.devices} devices: the open-file limit is ${machine.nofileLimit} per process`);
   }
   log(`mode ${mode}; building the server bundle and the load generators`);
-  const build = await buildBench();
+  const build = await buildBench(values['server-entry']);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-bench-'));
   const ctx: PartContext = { mode, sizes, build, runDir, serverEnv: BENCH_SERVER_ENV, profile: !!values.profile, outDir, log };
 
   const results: Partial<PartResults> = {};
+  const load: Record<string, { before: Contention; after: Contention }> = {};
   let failed = false;
   try {
     for (const part of PARTS) {
@@ -84,7 +88,8 @@ async function main(): Promise<number> {
         continue;
       }
       const t = performance.now();
-      log(`part ${part.name}: start`);
+      const before = contention();
+      log(`part ${part.name}: start (load ${before.loadAvg1}, cpu pressure ${before.cpuPressureAvg60 ?? '?'} %)`);
       try {
         Object.assign(results, await part.run(ctx));
         log(`part ${part.name}: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -95,8 +100,14 @@ async function main(): Promise<number> {
         for (const k of part.keys) (results as Record<string, unknown>)[k] = { status: 'failed', error: error.slice(0, 2_000) };
         killAll();
       }
+      load[part.name] = { before, after: contention() };
     }
   } finally {
+    if (values.profile) {
+      // The profile refers to positions in this bundle: keep it next to the profile.
+      fs.mkdirSync(path.join(outDir, 'profiles'), { recursive: true });
+      for (const f of ['cli.mjs', 'cli.mjs.map']) fs.copyFileSync(path.join(path.dirname(build.serverCli), f), path.join(outDir, 'profiles', f));
+    }
     removeBuild(build);
     if (values.keep) log(`scratch folder kept: ${runDir}`);
     else fs.rmSync(runDir, { recursive: true, force: true });
@@ -112,6 +123,7 @@ async function main(): Promise<number> {
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     serverEnv: BENCH_SERVER_ENV,
     sizes,
+    load,
     ...(results as PartResults),
     targets: [],
   };

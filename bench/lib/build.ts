@@ -37,7 +37,11 @@ const WORKERS = {
   idleCore: 'idle-core',
 } as const;
 
-export async function buildBench(): Promise<BuildOutput> {
+/**
+ * `serverEntry`: build the server from another entry (an A/B copy of src/ with a change
+ * under evaluation); default src/server/cli.ts.
+ */
+export async function buildBench(serverEntry = path.join(REPO_ROOT, 'src/server/cli.ts')): Promise<BuildOutput> {
   const dir = path.join(REPO_ROOT, 'dist', 'bench', `build-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const common = {
@@ -52,7 +56,7 @@ export async function buildBench(): Promise<BuildOutput> {
   } as const;
   const out = (name: string) => path.join(dir, `${name}.mjs`);
   await Promise.all([
-    build({ ...common, entryPoints: [path.join(REPO_ROOT, 'src/server/cli.ts')], outfile: path.join(dir, 'server', 'cli.mjs') }),
+    build({ ...common, entryPoints: [path.resolve(serverEntry)], outfile: path.join(dir, 'server', 'cli.mjs') }),
     build({ ...common, entryPoints: [path.join(REPO_ROOT, 'bench/baseline/bare-server.ts')], outfile: out('bare-server') }),
     ...Object.values(WORKERS).map((w) =>
       build({ ...common, entryPoints: [path.join(REPO_ROOT, `bench/workers/${w}.ts`)], outfile: out(w) }),

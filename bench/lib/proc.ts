@@ -45,6 +45,10 @@ export class CpuWindow {
   constructor(private readonly pid: number) {
     this.startCpu = cpuMs(pid);
   }
+  /** CPU milliseconds used since the window opened. */
+  usedMs(): number {
+    return cpuMs(this.pid) - this.startCpu;
+  }
   percent(): number {
     const wall = performance.now() - this.startWall;
     return wall > 0 ? ((cpuMs(this.pid) - this.startCpu) / wall) * 100 : 0;
@@ -73,4 +77,26 @@ export function machineInfo() {
     kernel: os.release(),
     nofileLimit: nofileLimit(),
   };
+}
+
+export interface Contention {
+  /** 1-minute load average of the whole machine. */
+  loadAvg1: number;
+  /** Share of the last 60 s in which some runnable task waited for a CPU (PSI), percent. */
+  cpuPressureAvg60: number | null;
+}
+
+/**
+ * How busy the machine is outside our control (other people's builds and tests share
+ * these cores): recorded around every part so a noisy run can be recognised.
+ */
+export function contention(): Contention {
+  let cpuPressureAvg60: number | null = null;
+  try {
+    const m = /^some .*avg60=([\d.]+)/m.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    if (m) cpuPressureAvg60 = Number(m[1]);
+  } catch {
+    // No PSI on this kernel.
+  }
+  return { loadAvg1: Math.round(os.loadavg()[0]! * 100) / 100, cpuPressureAvg60 };
 }

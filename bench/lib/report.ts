@@ -106,6 +106,8 @@ function mainTable(r: BenchResults): string[] {
     rows.push(
       `| 3 Reconnect storm (${num(s.devices, 0)} cores) | SIGTERM → all connected + synced | ${num(s.seconds, 2)} s | ${num(s.baselineSeconds, 2)} s bare socket.io, same backoff | ${num(s.seconds / s.baselineSeconds, 2)}× | ≤ 5 s | ${mark(t('storm')!.met)} |`,
       `| | devices lost / history records lost | ${s.lostDevices} / ${s.lostRecords} | ${s.baselineLost} / – | | 0 / 0 | |`,
+      `| | of which: drain (SIGTERM → exit) + new process ready | ${num(s.drainSeconds, 2)} s + ${num(s.startupSeconds, 2)} s | | | | |`,
+      `| | CPU to re-register everyone: server / cores | ${num(s.serverCpuSeconds, 2)} s / ${num(s.generatorCpuSeconds, 2)} s | ${num(s.baselineServerCpuSeconds, 2)} s bare server | | | |`,
     );
   } else rows.push(`| 3 Reconnect storm | | ${s.status} | | | | ❌ |`);
   for (const [key, label] of [
@@ -135,16 +137,29 @@ function mainTable(r: BenchResults): string[] {
   return rows;
 }
 
+/** Other work on the machine distorts timings: say how busy it was. */
+function loadLine(r: BenchResults): string {
+  const parts = Object.entries(r.load ?? {});
+  if (parts.length === 0) return '';
+  const worst = Math.max(...parts.flatMap(([, l]) => [l.before.cpuPressureAvg60 ?? 0, l.after.cpuPressureAvg60 ?? 0]));
+  const detail = parts.map(([name, l]) => `${name} ${num(l.before.loadAvg1, 1)}→${num(l.after.loadAvg1, 1)}`).join(', ');
+  const warn =
+    worst > 20
+      ? ` **Other processes competed for the CPUs during this run (CPU pressure up to ${num(worst, 0)} %): latencies and times are inflated; CPU-time figures (CPU per call, CPU to re-register) are the comparable ones.**`
+      : '';
+  return `Machine load (1-min load average before→after each part): ${detail}.${warn}`;
+}
+
 function callTable(r: BenchResults): string[] {
   const c = r.callSetup;
   if (c.status !== 'ok') return [];
   const rows = [
-    '| offered/s | placed/s | ring p50 | ring p99 | answer p50 | answer p99 | hangup p99 | bare RTT p50 | bare RTT p99 | server CPU | bare CPU | errors | unfinished | skipped |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| offered/s | placed/s | ring p50 | ring p99 | answer p50 | answer p99 | hangup p99 | bare RTT p50 | bare RTT p99 | server CPU | CPU per call | bare CPU per RTT | errors | unfinished | skipped |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const x of c.rates) {
     rows.push(
-      `| ${x.rate} | ${num(x.achievedRate, 0)} | ${num(x.p50Ms, 2)} | ${num(x.p99Ms, 2)} | ${num(x.answerP50Ms, 2)} | ${num(x.answerP99Ms, 2)} | ${num(x.hangupP99Ms, 2)} | ${num(x.baselineP50Ms, 2)} | ${num(x.baselineP99Ms, 2)} | ${num(x.serverCpuPercent, 0)} % | ${num(x.baselineServerCpuPercent, 0)} % | ${x.errors} | ${x.unfinished} | ${x.skipped} |`,
+      `| ${x.rate} | ${num(x.achievedRate, 0)} | ${num(x.p50Ms, 2)} | ${num(x.p99Ms, 2)} | ${num(x.answerP50Ms, 2)} | ${num(x.answerP99Ms, 2)} | ${num(x.hangupP99Ms, 2)} | ${num(x.baselineP50Ms, 2)} | ${num(x.baselineP99Ms, 2)} | ${num(x.serverCpuPercent, 0)} % | ${num(x.serverCpuMsPerCall, 2)} ms | ${num(x.baselineCpuMsPerRoundTrip, 3)} ms | ${x.errors} | ${x.unfinished} | ${x.skipped} |`,
     );
   }
   if (c.stoppedAfterRate !== null) rows.push('', `Higher rates were not run: ${c.stoppedAfterRate}/s already saturated the server.`);
@@ -157,6 +172,7 @@ export function resultsMarkdown(r: BenchResults, imagePrefix: string): string {
   const lines = [
     `Run: \`${r.command}\` (${r.mode} mode), ${r.generatedAt}, ${num(r.durationSec, 0)} s.`,
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, ${m.platform}, Linux ${m.kernel}, Node ${m.node}, open-file limit ${m.nofileLimit}.`,
+    loadLine(r),
     '',
     ...mainTable(r),
     '',

@@ -6,6 +6,7 @@
  */
 import type { Mode, Sizes } from './modes.js';
 import type { BuildOutput } from './build.js';
+import type { Contention } from './proc.js';
 
 /** A part that depends on work not merged yet reports this instead of numbers. */
 export interface Pending {
@@ -91,6 +92,10 @@ export interface CallRate {
   skipped: number;
   serverCpuPercent: number;
   baselineServerCpuPercent: number;
+  /** Server CPU time per call placed (ms): robust to other load on the machine. */
+  serverCpuMsPerCall: number;
+  /** Bare server CPU time per round trip (ms). */
+  baselineCpuMsPerRoundTrip: number;
   /** Event-loop delay p99 of the busiest generator: high values mean the generators, not the server, limit. */
   generatorLoopDelayP99Ms: number;
   ring: LatencySummary;
@@ -125,16 +130,25 @@ export interface ReconnectStormResult {
   seconds: number;
   /** New server process ready → last device synced. */
   secondsAfterReady: number;
-  /** Old process exit + new process start until it accepts connections. */
+  /** SIGTERM until the new process accepts connections (= drainSeconds + startupSeconds). */
   restartSeconds: number;
+  /** SIGTERM → old process exited (graceful drain: tell clients, close sockets, finish writes). */
+  drainSeconds: number;
+  /** New process spawned → answering its health check (module loading, database open, recovery). */
+  startupSeconds: number;
   lostDevices: number;
   lostRecords: number;
   /** Calls checked in the database (completed before, answered across, ringing at the restart). */
   callsChecked: { completedBefore: number; answeredAcross: number; ringingAtRestart: number };
   /** Calls whose outcome in the database is not what it should be. */
   wrongOutcomes: number;
-  /** Same N bare socket.io clients with the core's backoff, bare server restarted. */
+  /** CPU of the new server process from its start until all devices were back (s). */
+  serverCpuSeconds: number;
+  /** CPU of the generator processes (the cores) from SIGTERM until all were back (s). */
+  generatorCpuSeconds: number;
+  /** Same N bare socket.io clients with the core's reconnect policy, bare server restarted. */
   baselineSeconds: number;
+  baselineServerCpuSeconds: number;
   baselineLost: number;
   curve: StormCurvePoint[];
   baselineCurve: StormCurvePoint[];
@@ -207,6 +221,8 @@ export interface BenchResults extends PartResults {
   /** Environment the server under test ran with (rate limits raised for load generation). */
   serverEnv: Record<string, string>;
   sizes: Sizes;
+  /** Machine load before and after each part (other work shares these cores). */
+  load: Record<string, { before: Contention; after: Contention }>;
   targets: TargetCheck[];
 }
 

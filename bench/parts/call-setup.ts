@@ -43,6 +43,7 @@ interface RateOutcome {
   unfinished: number;
   skipped: number;
   cpuPercent: number;
+  cpuMs: number;
   generatorLoopDelayP99Ms: number;
 }
 
@@ -86,6 +87,7 @@ async function runRates(
       const cpu = server.cpuWindow();
       const results = await runAll(rate, windowSec * 1_000, true);
       const cpuPercent = cpu.percent();
+      const cpuUsedMs = cpu.usedMs();
       const merged = (k: 'ring' | 'answer' | 'hangup' | 'rtt') => results.flatMap((r) => r[k]);
       const errorCodes: Record<string, number> = {};
       for (const r of results) for (const [k, v] of Object.entries(r.errorCodes)) errorCodes[k] = (errorCodes[k] ?? 0) + v;
@@ -102,6 +104,7 @@ async function runRates(
         unfinished: results.reduce((s, r) => s + r.unfinished, 0),
         skipped: results.reduce((s, r) => s + r.skipped, 0),
         cpuPercent: round(cpuPercent, 1),
+        cpuMs: cpuUsedMs,
         generatorLoopDelayP99Ms: round(Math.max(...results.map((r) => r.loopDelayP99Ms)), 1),
       };
       out.push(o);
@@ -145,6 +148,8 @@ export const callSetupPart: BenchPart<'callSetup'> = {
         skipped: o.skipped,
         serverCpuPercent: o.cpuPercent,
         baselineServerCpuPercent: b?.cpuPercent ?? NaN,
+        serverCpuMsPerCall: round(o.cpuMs / Math.max(1, o.ring.count), 3),
+        baselineCpuMsPerRoundTrip: b ? round(b.cpuMs / Math.max(1, b.rtt.count), 3) : NaN,
         generatorLoopDelayP99Ms: o.generatorLoopDelayP99Ms,
         ring: o.ring,
         answer: o.answer,

@@ -13,6 +13,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { seedUsers, type SeededDevice } from '../lib/seed.js';
+import { cpuMs } from '../lib/proc.js';
 import { freePort, ServerUnderTest, type ServerKind } from '../lib/server-process.js';
 import { round, sleep } from '../lib/stats.js';
 import type { BenchPart, PartContext, StormCurvePoint } from '../lib/types.js';
@@ -31,8 +32,16 @@ interface Storm {
   seconds: number;
   secondsAfterReady: number;
   restartSeconds: number;
+  /** SIGTERM → old process exited (graceful drain). */
+  drainSeconds: number;
+  /** New process spawned → answering its health check. */
+  startupSeconds: number;
   lost: number;
   curve: StormCurvePoint[];
+  /** CPU the new server process spent from its start until the last device was back (s). */
+  serverCpuSeconds: number;
+  /** CPU the generator processes spent from SIGTERM until the last device was back (s). */
+  generatorCpuSeconds: number;
 }
 
 /** Cumulative re-registrations over time (at most ~60 points). */
@@ -55,8 +64,10 @@ async function restartAndWait(
   start: () => Promise<ServerUnderTest>,
 ): Promise<Storm & { server: ServerUnderTest }> {
   await Promise.all(workers.map((w) => w.request('arm')));
+  const genCpu0 = workers.reduce((a, w) => a + cpuMs(w.pid), 0);
   const t0 = Date.now();
   await server.stop();
+  const tExit = Date.now();
   const next = await start();
   const tReady = Date.now();
   const deadline = Date.now() + ctx.sizes.storm.timeoutSec * 1_000;
@@ -67,14 +78,20 @@ async function restartAndWait(
     if (times.length >= total || Date.now() > deadline) break;
     await sleep(50);
   }
+  const serverCpuSeconds = cpuMs(next.pid) / 1_000;
+  const generatorCpuSeconds = (workers.reduce((a, w) => a + cpuMs(w.pid), 0) - genCpu0) / 1_000;
   const last = times.length > 0 ? Math.max(...times) : NaN;
   return {
     server: next,
     seconds: round((last - t0) / 1_000, 3),
     secondsAfterReady: round((last - tReady) / 1_000, 3),
     restartSeconds: round((tReady - t0) / 1_000, 3),
+    drainSeconds: round((tExit - t0) / 1_000, 3),
+    startupSeconds: round(next.startupMs / 1_000, 3),
     lost: total - times.length,
     curve: curveOf(times, t0),
+    serverCpuSeconds: round(serverCpuSeconds, 2),
+    generatorCpuSeconds: round(generatorCpuSeconds, 2),
   };
 }
 
@@ -215,11 +232,16 @@ export const reconnectStormPart: BenchPart<'reconnectStorm'> = {
         seconds: storm.seconds,
         secondsAfterReady: storm.secondsAfterReady,
         restartSeconds: storm.restartSeconds,
+        drainSeconds: storm.drainSeconds,
+        startupSeconds: storm.startupSeconds,
         lostDevices: storm.lost,
         lostRecords: records.lost,
         callsChecked: { completedBefore: count('complete'), answeredAcross: count('keep'), ringingAtRestart: count('ring') },
         wrongOutcomes: records.wrong,
+        serverCpuSeconds: storm.serverCpuSeconds,
+        generatorCpuSeconds: storm.generatorCpuSeconds,
         baselineSeconds: bare.seconds,
+        baselineServerCpuSeconds: bare.serverCpuSeconds,
         baselineLost: bare.lost,
         curve: storm.curve,
         baselineCurve: bare.curve,

@@ -9,6 +9,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { Backoff } from '../../src/core/backoff.js';
+import { RESTART_MAX_DELAY_MS, RESTART_RETRY_WINDOW_MS } from '../../src/core/softphone.js';
 import { serveCommands } from '../lib/worker-protocol.js';
 
 interface DeviceSpec {
@@ -23,7 +24,12 @@ interface ConnectArgs {
   heartbeatMs: number;
   /** Connections being set up at once (keeps under the server's accept backlog). */
   concurrency: number;
-  /** Reconnect after a drop, with the core's backoff (full jitter, 500 ms base, 30 s cap). */
+  /**
+   * Reconnect after a drop with the core's policy: after the server closed the
+   * connection (a restart), the core's restart schedule (full jitter, 500 ms base,
+   * RESTART_MAX_DELAY_MS cap, for RESTART_RETRY_WINDOW_MS); otherwise its exponential
+   * backoff (full jitter, 500 ms base, 30 s cap).
+   */
   reconnect: boolean;
 }
 
@@ -33,6 +39,7 @@ interface Device {
   heartbeat?: NodeJS.Timeout;
   registered: boolean;
   backoff: Backoff;
+  restart: { until: number; backoff: Backoff } | null;
   retry?: NodeJS.Timeout;
 }
 
@@ -56,18 +63,22 @@ function openDevice(url: string, spec: DeviceSpec, args: ConnectArgs): Promise<b
     forceNew: true,
     auth: { token: spec.accessToken, deviceId: spec.deviceId, deviceKind: 'desktop', deviceName: `${spec.username} desk`, appVersion: 'bench' },
   });
-  const d: Device = { spec, socket, registered: false, backoff: new Backoff({ baseMs: 500, maxMs: 30_000 }) };
+  const d: Device = { spec, socket, registered: false, backoff: new Backoff({ baseMs: 500, maxMs: 30_000 }), restart: null };
   devices.push(d);
   const scheduleReconnect = () => {
     if (!args.reconnect || d.retry) return;
+    const delay = d.restart && Date.now() < d.restart.until ? d.restart.backoff.next() : d.backoff.next();
     d.retry = setTimeout(() => {
       d.retry = undefined;
       socket.connect();
-    }, d.backoff.next());
+    }, delay);
   };
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     d.registered = false;
     clearInterval(d.heartbeat);
+    if (reason === 'io server disconnect') {
+      d.restart = { until: Date.now() + RESTART_RETRY_WINDOW_MS, backoff: new Backoff({ baseMs: 500, maxMs: RESTART_MAX_DELAY_MS }) };
+    }
     scheduleReconnect();
   });
   socket.on('connect_error', scheduleReconnect);
@@ -75,6 +86,7 @@ function openDevice(url: string, spec: DeviceSpec, args: ConnectArgs): Promise<b
     let first = true;
     socket.on('connect', () => {
       d.backoff.reset();
+      d.restart = null;
       clearInterval(d.heartbeat);
       d.heartbeat = setInterval(() => {
         socket.timeout(args.heartbeatMs).emitWithAck('session:ping', {}).catch(() => undefined);

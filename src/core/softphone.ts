@@ -86,8 +86,8 @@ const SESSION_KEY = 'session';
  * backoff (meant for outages) would otherwise have grown to 4–8 s by the time a restart
  * that takes a couple of seconds is back, leaving devices offline for that long.
  */
-const RESTART_RETRY_WINDOW_MS = 20_000;
-const RESTART_MAX_DELAY_MS = 2_000;
+export const RESTART_RETRY_WINDOW_MS = 20_000;
+export const RESTART_MAX_DELAY_MS = 2_000;
 
 const INITIAL_ACCOUNT: AccountSettings = { callWaiting: false };
 

@@ -172,6 +172,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   cluster?.configureIo(io);
   await overrides.configureIo?.(io);
   const notifier = socketNotifier(io);
+  // A revoked session (logout, stolen refresh token replayed) loses its open sockets too, on every node.
+  tokens.onRevoke = (familyId) => io.in(rooms.family(familyId)).disconnectSockets(true);
   const presence = new PresenceService(storage.accounts, live, notifier);
   const calls = new CallService(storage, live, notifier, presence, limits, log, {
     ringTimeoutMs: config.ringTimeoutMs,

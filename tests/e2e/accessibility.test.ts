@@ -70,6 +70,9 @@ describe('accessibility', () => {
     await w.getByRole('button', { name: 'Call Ivan' }).waitFor({ timeout: 10_000 });
     await w.getByRole('listitem').filter({ hasText: 'Ivan' }).getByText('Available').waitFor();
     expectNoSerious(await axeSeriousViolations(w), 'main');
+    await w.emulateMedia({ colorScheme: 'dark' });
+    expectNoSerious(await axeSeriousViolations(w), 'main (dark)');
+    await w.emulateMedia({ colorScheme: 'light' });
 
     // ── Dial by keyboard.
     await tabTo(w, w.getByRole('textbox', { name: 'Dial by name' }));
@@ -95,9 +98,9 @@ describe('accessibility', () => {
     const mute = call.getByRole('button', { name: 'Mute' });
     await tabTo(w, mute);
     await kb.press('Space');
-    expect(await mute.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true');
     await kb.press('Space');
-    expect(await mute.getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('false');
     await tabTo(w, call.getByRole('button', { name: 'Keypad' }));
     await kb.press('Enter');
     // The keypad opens with its first key focused: digits go out by keyboard too.

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForTone } from '../helpers/audio.js';
+import { waitForState } from '../helpers/phone.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
   callRegion,
@@ -14,6 +15,7 @@ import {
   openDesktop,
   openWeb,
   outgoingRegion,
+  progressTone,
   waitForCallState,
   waitForRemoteAudio,
   type DesktopApp,
@@ -61,22 +63,22 @@ describe('desktop ⇄ web calls', () => {
     const callA = callRegion(a, 'Bob');
     const mute = callA.getByRole('button', { name: 'Mute' });
     await mute.click();
-    expect(await mute.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('true');
     await waitForTone(b, DESKTOP_HZ, { present: false });
     await waitForTone(a, WEB_HZ);
     await mute.click();
-    expect(await mute.getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => mute.getAttribute('aria-pressed')).toBe('false');
     await waitForTone(b, DESKTOP_HZ);
 
     // Hold stops audio both ways; the far end is told; resume restores both directions.
     const hold = callA.getByRole('button', { name: 'Hold' });
     await hold.click();
-    expect(await hold.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => hold.getAttribute('aria-pressed')).toBe('true');
     await callRegion(b, 'Alice').getByText('Alice put the call on hold').waitFor({ timeout: 10_000 });
     await waitForTone(b, DESKTOP_HZ, { present: false });
     await waitForTone(a, WEB_HZ, { present: false });
     await hold.click();
-    expect(await hold.getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => hold.getAttribute('aria-pressed')).toBe('false');
     await waitForTone(b, DESKTOP_HZ);
     await waitForTone(a, WEB_HZ);
 
@@ -124,5 +126,38 @@ describe('desktop ⇄ web calls', () => {
     await waitForCallState(a, 'Bob', 'ended');
     await b.getByRole('button', { name: 'History' }).click();
     await b.getByRole('listitem').filter({ hasText: 'Alice' }).filter({ hasText: 'Outgoing' }).first().waitFor({ timeout: 10_000 });
+  });
+
+  it('tells the caller "Busy" and "Declined"; host commands dial, show the call and hide the window after it', async () => {
+    const a = desktop.page;
+    const b = web.page;
+    await b.getByRole('button', { name: 'Contacts' }).click();
+
+    // Do not disturb: the caller hears busy at once.
+    await b.getByRole('combobox', { name: 'My status' }).selectOption({ label: 'Do not disturb' });
+    await a.getByRole('listitem').filter({ hasText: 'Bob' }).getByText('Do not disturb').waitFor({ timeout: 10_000 });
+    await a.getByRole('button', { name: 'Call Bob' }).click();
+    await outgoingRegion(a).getByText('Busy', { exact: true }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => progressTone(a)).toBe('busy');
+    await outgoingRegion(a).getByRole('button', { name: 'Close' }).click();
+    await b.getByRole('combobox', { name: 'My status' }).selectOption({ label: 'Available' });
+    await a.getByRole('listitem').filter({ hasText: 'Bob' }).getByText('Available').waitFor({ timeout: 10_000 });
+
+    // A tel-like link or the tray asks the app to dial; the shell brought the window up for the call.
+    const hidesBefore = desktop.hideRequests;
+    desktop.bridge.command({ type: 'dial', target: 'bob' });
+    desktop.bridge.command({ type: 'show', view: 'call' });
+    await outgoingRegion(a).getByText('Ringing…').waitFor({ timeout: 15_000 });
+    await expect.poll(() => progressTone(a)).toBe('ringback');
+    await incomingDialog(b).getByRole('button', { name: 'Decline' }).click();
+    await outgoingRegion(a).getByText('Declined', { exact: true }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => progressTone(a)).toBe('busy');
+    // The busy tone is short: it stops by itself.
+    await expect.poll(() => progressTone(a), { timeout: 10_000 }).toBe('');
+    // Once the call is gone, the window opened for it asks to be hidden again.
+    await waitForState(desktop.phone, (s) => s.calls.length === 0, 15_000, 'declined call cleared');
+    await expect.poll(() => desktop.hideRequests, { timeout: 5_000 }).toBe(hidesBefore + 1);
+    await b.getByRole('button', { name: 'History' }).click();
+    await b.getByRole('listitem').filter({ hasText: 'Alice' }).filter({ hasText: 'Declined' }).first().waitFor({ timeout: 10_000 });
   });
 });

@@ -52,9 +52,12 @@ it('rings while the desktop window is hidden and is answered with two-way audio'
   await waitForState(desktop.phone, (s) => s.calls.some((c) => c.local === 'ringing-in'), 15_000, 'ringing on the desktop');
 
   // The hidden window rings: the ringtone element plays and is audible.
-  await expect.poll(async () => (await probeRingtone(d)).playing, { timeout: 15_000 }).toBe(true);
-  const probe = await probeRingtone(d);
-  expect(probe.peakDb).toBeGreaterThan(-40);
+  await expect
+    .poll(async () => {
+      const probe = await probeRingtone(d);
+      return probe.playing && probe.peakDb > -40;
+    }, { timeout: 15_000 })
+    .toBe(true);
   expect(await visibilityState(d)).toBe('hidden');
 
   // Answer from the small ringing window the desktop shows over other apps.

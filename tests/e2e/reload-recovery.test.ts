@@ -104,4 +104,21 @@ describe('renderer reload during a call', () => {
     await waitForState(desktop.phone, (s) => s.calls.some((c) => c.local === 'active'), 1_000, 'desktop still in the call');
     await hangUpFromWeb();
   });
+
+  it('the far end vanishes mid-call: the desktop gives up within the recovery deadline and says why', async () => {
+    await desktop.page.getByRole('button', { name: 'Contacts' }).click();
+    await desktop.page.getByRole('button', { name: 'Call Heidi' }).click();
+    await incomingDialog(web.page).getByRole('button', { name: 'Answer' }).click();
+    await waitForCallState(desktop.page, 'Heidi', 'active');
+    await twoWayAudio();
+    const callId = desktop.phone.snapshot().calls.find((c) => c.local === 'active')!.callId;
+
+    // The web softphone's tab is gone (closed, crashed): no media, no signaling from it.
+    await web.page.close();
+    const call = callRegion(desktop.page, 'Heidi');
+    await call.getByRole('alert').filter({ hasText: 'could not be restored' }).waitFor({ timeout: 30_000 });
+    expect(await call.getAttribute('data-call-state')).toBe('ended');
+    const s = await waitForState(desktop.phone, (st) => st.history.some((r) => r.callId === callId), 10_000, 'history record');
+    expect(s.history.find((r) => r.callId === callId)).toMatchObject({ outcome: 'completed', direction: 'outgoing' });
+  });
 });

@@ -290,30 +290,53 @@ function objectOf(s: JsonSchema, ctx: GuideContext, depth: number): fc.Arbitrary
 }
 
 /**
- * What the server receives for `args` after socket.io's JSON encoding:
- * undefined dropped (null in arrays), NaN/Infinity → null, -0 → 0, own
- * `__proto__` keys kept as own keys (JSON.parse), Buffers kept as Buffers
- * (socket.io sends them as binary attachments).
+ * What the server receives for `args`. Without binary: JSON (undefined dropped
+ * or null in arrays, NaN/Infinity → null, -0 → 0, own `__proto__` keys kept
+ * as own keys by JSON.parse). With a Buffer anywhere, socket.io sends a binary
+ * packet: the client copies every object key by assignment (socket.io-parser
+ * `deconstructPacket`) and the server does the same when it puts the buffers
+ * back (`reconstructPacket`), so an own `__proto__` key becomes the object's
+ * prototype, or vanishes, instead of arriving as a key. Mirrored here exactly.
  */
 export function onTheWire(args: unknown[]): unknown[] {
+  if (!hasBinary(args)) return JSON.parse(JSON.stringify(args)) as unknown[];
   const buffers: Buffer[] = [];
-  const marker = `\u0000buf:${Math.random().toString(36).slice(2)}`;
-  const text = JSON.stringify(args, function (this: unknown, key: string, value: unknown) {
-    // JSON.stringify calls Buffer#toJSON before the replacer: recognise its shape via the holder.
-    const original = (this as Record<string, unknown>)[key];
-    if (Buffer.isBuffer(original)) {
-      buffers.push(original);
-      return { [marker]: buffers.length - 1 };
-    }
-    return value;
-  });
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const i = (value as Record<string, unknown>)[marker];
-      if (typeof i === 'number') return buffers[i];
-    }
-    return value;
-  }) as unknown[];
+  const text = JSON.stringify(deconstruct(args, buffers));
+  return reconstruct(JSON.parse(text), buffers) as unknown[];
+}
+
+function hasBinary(v: unknown, depth = 0): boolean {
+  if (depth > 5_000 || !v || typeof v !== 'object') return false;
+  if (Buffer.isBuffer(v)) return true;
+  if (Array.isArray(v)) return v.some((x) => hasBinary(x, depth + 1));
+  return Object.keys(v).some((k) => hasBinary((v as Record<string, unknown>)[k], depth + 1));
+}
+
+function deconstruct(data: unknown, buffers: Buffer[]): unknown {
+  if (!data) return data;
+  if (Buffer.isBuffer(data)) {
+    buffers.push(data);
+    return { _placeholder: true, num: buffers.length - 1 };
+  }
+  if (Array.isArray(data)) return data.map((x) => deconstruct(x, buffers));
+  if (typeof data === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(data)) out[key] = deconstruct((data as Record<string, unknown>)[key], buffers);
+    return out;
+  }
+  return data;
+}
+
+function reconstruct(data: unknown, buffers: Buffer[]): unknown {
+  if (!data) return data;
+  const d = data as Record<string, unknown>;
+  if (d._placeholder === true && typeof d.num === 'number' && d.num >= 0 && d.num < buffers.length) return buffers[d.num];
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) data[i] = reconstruct(data[i], buffers);
+  } else if (typeof data === 'object') {
+    for (const key of Object.keys(d)) d[key] = reconstruct(d[key], buffers);
+  }
+  return data;
 }
 
 /** Size of the socket.io text frame for `args` plus the largest binary attachment. */

@@ -71,9 +71,9 @@ export class Client {
   /** Emits with an acknowledgement; resolves with the raw ack, or `{ timeout: true }`. */
   async call(event: string | number, args: unknown[], timeoutMs = 10_000): Promise<unknown> {
     const timed = this.socket.timeout(timeoutMs);
-    const emit = timed.emitWithAck as (e: unknown, ...a: unknown[]) => Promise<unknown>;
+    const emit = timed.emitWithAck.bind(timed) as (e: unknown, ...a: unknown[]) => Promise<unknown>;
     try {
-      return await emit.call(timed, event, ...args);
+      return await emit(event, ...args);
     } catch {
       return { timeout: true, connected: this.socket.connected };
     }

@@ -93,7 +93,7 @@ export class FuzzServer {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ ...req, id } as FuzzServerRequest);
+      this.child.send({ ...req, id });
     });
   }
 

@@ -228,10 +228,10 @@ function encodePathPart(s: string): string {
   }
 }
 
-/** A message label built only when a failure needs it (describing big payloads is not free). */
-type Label = string | { toString(): string };
+/** A message label, built only when a failure needs it (describing big payloads is not free). */
+type Label = () => string;
 function lazy(make: () => string): Label {
-  return { toString: make };
+  return make;
 }
 
 /** Everything in a value, untruncated, for leak checks. */
@@ -308,7 +308,7 @@ class FuzzRun {
     const text = typeof value === 'string' ? value : fullText(value);
     const sent = echo === undefined ? '' : fullText(echo);
     for (const [name, secret] of this.forbidden) {
-      if (secret && text.includes(secret) && !sent.includes(secret)) this.fail(`${label}: leaked ${name}`);
+      if (secret && text.includes(secret) && !sent.includes(secret)) this.fail(`${label()}: leaked ${name}`);
     }
   }
 
@@ -318,7 +318,7 @@ class FuzzRun {
       const schema = (serverEvents as Record<string, z.ZodType>)[event];
       if (!schema) this.fail(`${name} received an undeclared server event ${event}`);
       else if (!schema.safeParse(payload).success) this.fail(`${name} received ${event} not matching its schema: ${describeValue(payload)}`);
-      if (attacker) this.leakCheck(`${name} event ${event}`, payload);
+      if (attacker) this.leakCheck(() => `${name} event ${event}`, payload);
     });
   }
 
@@ -377,26 +377,26 @@ class FuzzRun {
     const schemas = known ? clientEvents[event as keyof typeof clientEvents] : undefined;
     const valid = Boolean(schemas && wireArgs.length === 1 && schemas.request.safeParse(wireArgs[0]).success);
     if (typeof ack === 'object' && ack !== null && 'timeout' in ack) {
-      this.fail(`${label}: no acknowledgement within ${ACK_TIMEOUT_MS} ms (${describeValue(ack)})`);
+      this.fail(`${label()}: no acknowledgement within ${ACK_TIMEOUT_MS} ms (${describeValue(ack)})`);
       return undefined;
     }
     const env = Envelope.safeParse(ack);
     if (!env.success) {
-      this.fail(`${label}: malformed acknowledgement ${describeValue(ack)}`);
+      this.fail(`${label()}: malformed acknowledgement ${describeValue(ack)}`);
       return undefined;
     }
     const e = env.data;
     if (!e.ok) {
-      if (!(ERROR_CODES as readonly string[]).includes(e.error.code)) this.fail(`${label}: unknown error code ${e.error.code}`);
-      if (e.error.code === 'internal') this.fail(`${label}: internal error ${describeValue(e.error)}`);
+      if (!(ERROR_CODES as readonly string[]).includes(e.error.code)) this.fail(`${label()}: unknown error code ${e.error.code}`);
+      if (e.error.code === 'internal') this.fail(`${label()}: internal error ${describeValue(e.error)}`);
       if (!valid && e.error.code !== 'bad_request' && e.error.code !== 'rate_limited') {
-        this.fail(`${label}: invalid request answered ${e.error.code} instead of bad_request`);
+        this.fail(`${label()}: invalid request answered ${e.error.code} instead of bad_request`);
       }
       if (attacker) this.leakCheck(label, { ...e.error, message: undefined }, wireArgs);
     } else {
-      if (!valid) this.fail(`${label}: an invalid request was accepted: ${describeValue(e.data)}`);
+      if (!valid) this.fail(`${label()}: an invalid request was accepted: ${describeValue(e.data)}`);
       else if (!schemas!.response.safeParse(e.data).success) {
-        this.fail(`${label}: response does not match the ${String(event)} response schema: ${describeValue(e.data)}`);
+        this.fail(`${label()}: response does not match the ${String(event)} response schema: ${describeValue(e.data)}`);
       }
       if (attacker) this.leakCheck(label, e.data, wireArgs);
       const call = (e.data as { call?: { callId?: string; state?: string } } | undefined)?.call;
@@ -413,7 +413,7 @@ class FuzzRun {
     const side = this.created.get(callId);
     if (!side) return;
     const c = this.client(side);
-    const label = `cleanup ${side} ${callId}`;
+    const label = () => `cleanup ${side} ${callId}`;
     const r = await c.call('call:cancel', [{ callId }], ACK_TIMEOUT_MS);
     this.verifyAck(label, 'call:cancel', [{ callId }], r, side);
     if (errorCode(r) === 'conflict') {
@@ -468,9 +468,9 @@ class FuzzRun {
       }
       const outcome = await Promise.race([dropped, ack]);
       if (outcome === 'dropped') {
-        if (under) this.fail(`${label}: a ${size.text}-byte message under the cap dropped the connection`);
+        if (under) this.fail(`${label()}: a ${size.text}-byte message under the cap dropped the connection`);
       } else if (over) {
-        this.fail(`${label}: a ${size.text}-byte message over the ${MAX_MESSAGE_BYTES}-byte cap was processed`);
+        this.fail(`${label()}: a ${size.text}-byte message over the ${MAX_MESSAGE_BYTES}-byte cap was processed`);
       } else if (m.ack) {
         this.verifyAck(label, m.event, onTheWire(m.args), outcome, 'a');
       }
@@ -516,7 +516,7 @@ class FuzzRun {
       if (!env) continue;
       if (env.ok && m.action === 'sync') {
         const d = env.data as { calls: { callId: string }[]; ended: { callId: string }[] };
-        if ([...d.calls, ...d.ended].some((c) => c.callId === this.legitCallId)) this.fail(`${label}: sync revealed the concurrent call`);
+        if ([...d.calls, ...d.ended].some((c) => c.callId === this.legitCallId)) this.fail(`${label()}: sync revealed the concurrent call`);
       }
       if (!model) continue;
       // Sequential batches: the outcome follows from what this batch did to the slot.
@@ -526,9 +526,9 @@ class FuzzRun {
       if (!before) {
         if (m.action === 'invite') {
           if (env.ok && view) model.set(m.slot, { state: view.state === 'ended' ? 'ended' : 'live', caller: m.side });
-          else if (code !== 'busy') this.fail(`${label}: a fresh invite failed with ${code}`);
+          else if (code !== 'busy') this.fail(`${label()}: a fresh invite failed with ${code}`);
         } else if (m.action !== 'sync' && code !== 'not_found') {
-          this.fail(`${label}: ${m.action} on a call that does not exist answered ${code}, expected not_found`);
+          this.fail(`${label()}: ${m.action} on a call that does not exist answered ${code}, expected not_found`);
         }
         continue;
       }
@@ -545,11 +545,14 @@ class FuzzRun {
           sync: ['ok'],
         };
         if (!allowed[m.action].includes(code)) {
-          this.fail(`${label}: ${m.action} after the call ended answered ${code}, expected ${allowed[m.action].join(' or ')}`);
+          this.fail(`${label()}: ${m.action} after the call ended answered ${code}, expected ${allowed[m.action].join(' or ')}`);
         }
-        if (env.ok && view && view.state !== 'ended') this.fail(`${label}: an ended call came back as ${view.state}`);
+        if (env.ok && view && view.state !== 'ended') this.fail(`${label()}: an ended call came back as ${view.state}`);
       }
-      if ((env.ok && view?.state === 'ended') || code === 'gone') model.set(m.slot, { ...before, state: 'ended' });
+      // `gone` also answers a decline or claim of a call answered on another device ("the ringing
+      // is over", docs/mobile.md): only a final state in the details means the call ended.
+      const final = !env.ok && (env.error.details?.call as { state?: string } | undefined)?.state === 'ended';
+      if ((env.ok && view?.state === 'ended') || final) model.set(m.slot, { ...before, state: 'ended' });
     }
   }
 
@@ -578,12 +581,12 @@ class FuzzRun {
     } catch (err) {
       // Node refuses some requests before sending them (e.g. unescaped characters in the path).
       if (err instanceof TypeError || (err as { code?: string }).code === 'ERR_UNESCAPED_CHARACTERS') return;
-      this.fail(`${label}: request failed: ${String(err)}`);
+      this.fail(`${label()}: request failed: ${String(err)}`);
       return;
     }
     this.ackCodes[`http ${res.status}`] = (this.ackCodes[`http ${res.status}`] ?? 0) + 1;
-    if (res.status >= 500) this.fail(`${label}: answered ${res.status} ${res.body.slice(0, 200)}`);
-    if (res.headers['x-content-type-options'] !== 'nosniff') this.fail(`${label}: no x-content-type-options header`);
+    if (res.status >= 500) this.fail(`${label()}: answered ${res.status} ${res.body.slice(0, 200)}`);
+    if (res.headers['x-content-type-options'] !== 'nosniff') this.fail(`${label()}: no x-content-type-options header`);
     if (res.status >= 400 && method !== 'HEAD') {
       let json: unknown;
       try {
@@ -591,10 +594,10 @@ class FuzzRun {
       } catch {
         json = undefined;
       }
-      if (!HttpError.safeParse(json).success) this.fail(`${label}: error body not in the common shape: ${res.body.slice(0, 200)}`);
+      if (!HttpError.safeParse(json).success) this.fail(`${label()}: error body not in the common shape: ${res.body.slice(0, 200)}`);
     }
     if (route.url === '/api/turn' && method === 'GET' && m.auth !== 'self' && !m.path && res.status !== 401) {
-      this.fail(`${label}: TURN credentials without a valid token answered ${res.status}`);
+      this.fail(`${label()}: TURN credentials without a valid token answered ${res.status}`);
     }
     this.leakCheck(label, res.body);
   }

@@ -51,7 +51,7 @@ export async function launchDesktopChromium(opts: { microphoneWav?: string; widt
     const timer = setTimeout(() => reject(new Error(`Chromium did not start within 30 s:\n${stderrTail}`)), 30_000);
     proc.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before it was ready:\n${stderrTail}`)));
     // Keep draining stderr for the whole life of the process, or Chromium blocks on a full pipe.
-    proc.stderr!.on('data', (chunk: Buffer) => {
+    proc.stderr.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-4_000);
       const m = DEVTOOLS_RE.exec(stderrTail);
       if (m) {
@@ -85,7 +85,7 @@ export async function launchDesktopChromium(opts: { microphoneWav?: string; widt
       const cdp = await browser.newBrowserCDPSession();
       try {
         const created = context.waitForEvent('page');
-        await cdp.send('Target.createTarget', { url: 'about:blank', newWindow: true, width: 420, height: 260 } as never);
+        await cdp.send('Target.createTarget', { url: 'about:blank', newWindow: true, width: 420, height: 260 });
         const p = await created;
         await p.goto(url);
         return p;
@@ -94,21 +94,17 @@ export async function launchDesktopChromium(opts: { microphoneWav?: string; widt
       }
     },
     async close() {
+      const exited = new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+        else proc.once('exit', () => resolve());
+      });
       await browser.close().catch(() => undefined);
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => {
-            proc.kill('SIGKILL');
-            resolve();
-          }, 3_000);
-          proc.once('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
-      fs.rmSync(userDataDir, { recursive: true, force: true });
+      // Browser.close ends Chromium; if it lingers, stop it.
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      proc.kill('SIGTERM');
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -53,7 +53,7 @@ export interface RingtoneProbe {
  */
 export async function probeRingtone(page: Page, listenMs = 3_300): Promise<RingtoneProbe> {
   return page.evaluate(async (listenMs) => {
-    const el = document.querySelector('[data-testid="ringtone"]') as (HTMLAudioElement & { captureStream(): MediaStream }) | null;
+    const el = document.querySelector<HTMLAudioElement & { captureStream(): MediaStream }>('[data-testid="ringtone"]');
     if (!el || el.paused) return { playing: false, peakDb: -200 };
     const t0 = el.currentTime;
     const ctx = new AudioContext();
@@ -77,7 +77,7 @@ export async function probeRingtone(page: Page, listenMs = 3_300): Promise<Ringt
 }
 
 export async function ringtonePaused(page: Page): Promise<boolean> {
-  return page.evaluate(() => (document.querySelector('[data-testid="ringtone"]') as HTMLAudioElement | null)?.paused ?? true);
+  return page.evaluate(() => document.querySelector<HTMLAudioElement>('[data-testid="ringtone"]')?.paused ?? true);
 }
 
 export interface AxeViolation {
@@ -97,6 +97,15 @@ export async function axeSeriousViolations(page: Page): Promise<AxeViolation[]> 
     await page.addScriptTag({ path: file }).catch(() => undefined);
     if (!(await hasAxe())) await page.evaluate(fs.readFileSync(file, 'utf8'));
   }
+  // Colours mid-transition (a theme switch, a hover fading) are not what users read: let them finish.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: any[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
@@ -114,11 +123,16 @@ export async function axeSeriousViolations(page: Page): Promise<AxeViolation[]> 
 export async function waitForRemoteAudio(page: Page, timeoutMs = 20_000): Promise<void> {
   await page.waitForFunction(
     () => {
-      const el = document.querySelector('[data-testid="remote-audio"]') as HTMLMediaElement | null;
+      const el = document.querySelector<HTMLMediaElement>('[data-testid="remote-audio"]');
       const stream = el?.srcObject as MediaStream | null | undefined;
       return !!stream && stream.getAudioTracks().some((t) => t.readyState === 'live');
     },
     undefined,
     { timeout: timeoutMs, polling: 100 },
   );
+}
+
+/** The call-progress tone the renderer is playing ('ringback', 'busy', 'waiting' or ''). */
+export async function progressTone(page: Page): Promise<string> {
+  return page.evaluate(() => document.getElementById('media')?.dataset.progressTone ?? '');
 }

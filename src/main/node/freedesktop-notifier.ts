@@ -13,6 +13,7 @@ import { sessionBus, Variant, type MessageBus } from 'dbus-next';
 import type { CoreLogger } from '../../core/ports.js';
 import { silentLogger } from '../../core/ports.js';
 import type { Notice, NoticeHandlers, NotificationHandle, NotifierPort } from '../app/ports.js';
+import { withTimeout } from '../app/timeout.js';
 
 const SERVICE = 'org.freedesktop.Notifications';
 const OBJECT_PATH = '/org/freedesktop/Notifications';
@@ -62,6 +63,9 @@ interface NotificationsProxy {
   on(signal: 'ActionInvoked', listener: (id: number, actionKey: string) => void): unknown;
   on(signal: 'NotificationClosed', listener: (id: number, reason: number) => void): unknown;
 }
+
+/** A daemon that does not answer within this is treated as gone (the caller falls back). */
+const CALL_TIMEOUT_MS = 3_000;
 
 /** freedesktop urgency levels (the `urgency` hint is a byte). */
 const URGENCY = { low: 0, normal: 1, critical: 2 } as const;
@@ -123,6 +127,7 @@ export class FreedesktopNotifier implements NotifierPort {
   private readonly byTag = new Map<string, number>();
   private readonly log: CoreLogger;
   private closed = false;
+  private broken = false;
 
   private constructor(
     private readonly bus: MessageBus,
@@ -134,26 +139,42 @@ export class FreedesktopNotifier implements NotifierPort {
     this.log = opts.log ?? silentLogger;
     iface.on('ActionInvoked', (id: number, key: string) => this.onAction(id, key));
     iface.on('NotificationClosed', (id: number, reason: number) => this.onClosed(id, reason));
-    bus.on('error', (err) => this.log.warn('session bus error', { error: String(err) }));
+    bus.on('error', (err) => {
+      // The bus went away (session ending, daemon crash): fail fast from now on.
+      this.broken = true;
+      this.log.warn('session bus error', { error: String(err) });
+    });
   }
 
   /** Connects to the session bus and the notification service; throws when there is none. */
   static async connect(opts: FreedesktopNotifierOptions): Promise<FreedesktopNotifier> {
     const bus = sessionBus(opts.busAddress ? { busAddress: opts.busAddress } : undefined);
+    // A bus that cannot be reached reports it as an 'error' event: without a
+    // listener that would crash the process; here it rejects the connect.
+    let onError!: (err: unknown) => void;
+    const failed = new Promise<never>((_, reject) => {
+      onError = (err) => reject(err instanceof Error ? err : new Error(String(err)));
+    });
+    bus.on('error', onError);
     try {
-      const proxy = await bus.getProxyObject(SERVICE, OBJECT_PATH, INTROSPECTION);
-      const iface = proxy.getInterface(SERVICE) as unknown as NotificationsProxy;
-      const [name, vendor, version, specVersion] = await iface.GetServerInformation();
-      const capabilities = await iface.GetCapabilities();
-      return new FreedesktopNotifier(bus, iface, opts, capabilities, {
-        name: name ?? '',
-        vendor: vendor ?? '',
-        version: version ?? '',
-        specVersion: specVersion ?? '',
-      });
+      const connected = (async () => {
+        const proxy = await bus.getProxyObject(SERVICE, OBJECT_PATH, INTROSPECTION);
+        const iface = proxy.getInterface(SERVICE) as unknown as NotificationsProxy;
+        const [name, vendor, version, specVersion] = await iface.GetServerInformation();
+        const capabilities = await iface.GetCapabilities();
+        return new FreedesktopNotifier(bus, iface, opts, capabilities, {
+          name: name ?? '',
+          vendor: vendor ?? '',
+          version: version ?? '',
+          specVersion: specVersion ?? '',
+        });
+      })();
+      return await Promise.race([connected, failed]);
     } catch (err) {
       bus.disconnect();
       throw err;
+    } finally {
+      bus.off('error', onError);
     }
   }
 
@@ -163,10 +184,14 @@ export class FreedesktopNotifier implements NotifierPort {
   }
 
   async show(notice: Notice, handlers: NoticeHandlers): Promise<NotificationHandle> {
-    if (this.closed) throw new Error('the notifier is closed');
+    if (this.closed || this.broken) throw new Error('the notification service is not reachable');
     const replaces = this.byTag.get(notice.tag) ?? 0;
     const a = notifyArguments(notice, this.opts, replaces, this.capabilities.includes('body-markup'));
-    const id = await this.iface.Notify(a.appName, a.replacesId, a.icon, a.summary, a.body, a.actions, a.hints, a.expireTimeout);
+    const id = await withTimeout(
+      this.iface.Notify(a.appName, a.replacesId, a.icon, a.summary, a.body, a.actions, a.hints, a.expireTimeout),
+      CALL_TIMEOUT_MS,
+      'Notify',
+    );
     if (replaces && replaces !== id) this.handlers.delete(replaces);
     this.handlers.set(id, handlers);
     this.byTag.set(notice.tag, id);
@@ -177,7 +202,7 @@ export class FreedesktopNotifier implements NotifierPort {
   async close(id: number): Promise<void> {
     if (this.closed || !this.handlers.has(id)) return;
     try {
-      await this.iface.CloseNotification(id);
+      await withTimeout(this.iface.CloseNotification(id), CALL_TIMEOUT_MS, 'CloseNotification');
     } catch (err) {
       // Already gone on the daemon's side.
       this.log.debug('CloseNotification failed', { id, error: String(err) });

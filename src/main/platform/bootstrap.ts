@@ -11,6 +11,7 @@ import { app, session } from 'electron';
 import type { CoreLogger } from '../../core/ports.js';
 import { APP_ID, CALL_LINK_SCHEMES, EXTERNAL_LINK_ALLOWLIST, HIDDEN_FLAG, PRODUCT_NAME } from '../app/constants.js';
 import type { DesktopApp } from '../app/desktop-app.js';
+import { FallbackNotifier } from '../app/fallback-notifier.js';
 import type { LoginItemPort, NotifierPort } from '../app/ports.js';
 import { ProtectedKeyValueStore } from '../app/protected-store.js';
 import { autoLoginFromEnv, createDesktopSession, startSession } from '../app/session.js';
@@ -26,6 +27,7 @@ import { electronKeyValueStore, safeStorageCipher } from './storage.js';
 import { ElectronTray } from './tray.js';
 import { hardenAllWebContents, hardenSession, openExternalIfAllowed } from './web-security.js';
 import { MainWindow, RingingWindow } from './windows.js';
+import { withTimeout } from '../app/timeout.js';
 
 interface Paths {
   rendererRoot: string;
@@ -34,9 +36,18 @@ interface Paths {
   assets: string;
 }
 
+/** The folder holding package.json: the project in development, resources/app.asar when packaged. */
+function findAppRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find the app folder (package.json) above the main-process bundle');
+}
+
 function resolvePaths(): Paths {
-  // dist/main/main.mjs → the app root (the project folder, or resources/app.asar).
-  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const root = findAppRoot();
   const unpacked = root.replace(/app\.asar(?=[\\/]|$)/, 'app.asar.unpacked');
   return {
     rendererRoot: path.join(root, 'dist', 'renderer'),
@@ -53,14 +64,13 @@ function launchCommand(): string[] {
 }
 
 function registerLinkHandlers(log: CoreLogger): void {
+  // A development run must not take over the developer's link handlers.
+  if (!app.isPackaged) return;
   for (const scheme of CALL_LINK_SCHEMES) {
     if (app.isDefaultProtocolClient(scheme)) continue;
     // tel: may belong to another app the user chose; only claim it when nobody has it.
     if (scheme === 'tel' && app.getApplicationNameForProtocol('tel:')) continue;
-    const ok =
-      process.defaultApp && process.argv[1]
-        ? app.setAsDefaultProtocolClient(scheme, process.execPath, [path.resolve(process.argv[1])])
-        : app.setAsDefaultProtocolClient(scheme);
+    const ok = app.setAsDefaultProtocolClient(scheme);
     if (!ok) log.info('could not register as the handler for links', { scheme });
   }
 }
@@ -69,9 +79,14 @@ async function createNotifier(icon: string, log: CoreLogger): Promise<{ port: No
   if (process.platform === 'linux') {
     try {
       const { FreedesktopNotifier } = await import('../node/freedesktop-notifier.js');
-      const n = await FreedesktopNotifier.connect({ appName: PRODUCT_NAME, desktopEntry: APP_ID, icon, log });
+      // A hung session bus must not hold up the app (and with it incoming calls).
+      const connecting = FreedesktopNotifier.connect({ appName: PRODUCT_NAME, desktopEntry: APP_ID, icon, log });
+      const n = await withTimeout(connecting, 3_000, 'the session bus').catch((err: unknown) => {
+        void connecting.then((late) => late.disconnect(), () => undefined);
+        throw err;
+      });
       if (!n.supportsActions) log.warn('the notification daemon shows no buttons; answer from the ringing window', { server: n.server.name });
-      return { port: n, close: () => n.disconnect() };
+      return { port: new FallbackNotifier(n, new ElectronNotifier(icon, log), log), close: () => n.disconnect() };
     } catch (err) {
       log.warn('no freedesktop notification service; falling back to Electron notifications', { error: String(err) });
     }

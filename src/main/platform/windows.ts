@@ -14,6 +14,7 @@ export interface WindowOptions {
   devTools: boolean;
 }
 
+/** The same locked-down preferences for every window. */
 function webPreferences(o: WindowOptions): BrowserWindowConstructorOptions['webPreferences'] {
   return {
     preload: o.preload,
@@ -28,12 +29,15 @@ function webPreferences(o: WindowOptions): BrowserWindowConstructorOptions['webP
     backgroundThrottling: false,
     // Ringtones and the far end's audio play without a click.
     autoplayPolicy: 'no-user-gesture-required',
+    // Middle-click would ask for new windows (denied anyway by the window-open handler).
+    disableBlinkFeatures: 'Auxclick',
     navigateOnDragDrop: false,
     spellcheck: false,
     safeDialogs: true,
     devTools: o.devTools,
   };
 }
+
 
 export interface MainWindowHooks {
   /** 'close' was requested: return true to hide to the tray instead. */

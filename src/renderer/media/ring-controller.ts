@@ -21,7 +21,7 @@ export class RingController {
   private settings: DeviceSettings | null = null;
   private last: SessionState | null = null;
 
-  constructor(container: HTMLElement) {
+  constructor(private readonly container: HTMLElement) {
     this.ringtone = new Ringtone(container);
     // A headset unplugged while ringing: ring on the default device instead of into nothing.
     navigator.mediaDevices?.addEventListener('devicechange', () => void this.applyDevices());
@@ -51,6 +51,8 @@ export class RingController {
     else if (!active && !ringingIn && Date.now() < this.busyUntil && calls.some((c) => c.callId === this.busyCallId)) tone = 'busy';
     if (tone) this.tones.play(tone);
     else this.tones.stop();
+    // Exposed for diagnostics and tests: which progress tone is sounding now.
+    this.container.dataset.progressTone = tone ?? '';
   }
 
   dispose(): void {

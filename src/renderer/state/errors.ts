@@ -18,11 +18,11 @@ export function toUiError(err: unknown): UiError {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; message?: unknown; details?: unknown };
     const code = typeof e.code === 'string' ? (e.code as ErrorCode) : 'unknown';
-    const message = typeof e.message === 'string' ? e.message : 'unknown error';
+    const message = typeof e.message === 'string' ? e.message : '';
     const details = e.details && typeof e.details === 'object' ? (e.details as Record<string, unknown>) : undefined;
     return { code, message, details };
   }
-  return { code: 'unknown', message: String(err) };
+  return { code: 'unknown', message: typeof err === 'string' ? err : '' };
 }
 
 function sentence(s: string): string {

@@ -137,10 +137,25 @@ function Shell({ session }: { session: SessionState }) {
     });
   }
 
+  // The desktop shows the window for a call (`show` → `call`); once every call is over the window
+  // goes back where it was, unless the user started using it meanwhile.
+  const openedForCall = useRef(false);
+  useEffect(() => {
+    if (openedForCall.current && session.calls.length === 0) {
+      openedForCall.current = false;
+      api.invoke('window.hide', {}).catch(() => undefined);
+    }
+  }, [api, session.calls.length]);
+  const navigate = useCallback((v: View) => {
+    openedForCall.current = false;
+    setView(v);
+  }, []);
+
   // Requests from the host: tray menu, notification, global shortcut, tel-like links.
   useEffect(
     () =>
       api.on('command', (cmd: HostEvent<'command'>) => {
+        if (cmd.type === 'show') openedForCall.current = cmd.view === 'call';
         if (cmd.type === 'show') setView(cmd.view === 'main' || !cmd.view ? 'contacts' : cmd.view);
         else void dial({ target: { username: cmd.target.trim().toLowerCase() }, name: cmd.target }).then((e) => e && setNotice(e));
       }),
@@ -181,7 +196,7 @@ function Shell({ session }: { session: SessionState }) {
 
   return (
     <div className="app">
-      <Sidebar session={session} view={current} onView={setView} onError={setNotice} />
+      <Sidebar session={session} view={current} onView={navigate} onError={setNotice} />
       <main className="main" ref={mainRef}>
         {notice && (
           <div className="alert alert-error notice" role="alert">
@@ -191,7 +206,7 @@ function Shell({ session }: { session: SessionState }) {
             </button>
           </div>
         )}
-        {primary && current !== 'call' && <CallBar call={primary} onReturn={() => setView('call')} />}
+        {primary && current !== 'call' && <CallBar call={primary} onReturn={() => navigate('call')} />}
         {content}
       </main>
       {incoming && (
@@ -247,6 +262,7 @@ function Sidebar({
 }) {
   const { api } = useServices();
   const statusId = useId();
+  const badgeId = useId();
   const user = session.user;
   const missed = session.missedCount;
 
@@ -258,13 +274,20 @@ function Sidebar({
     }
   }
 
-  const nav = (v: View, label: string, icon: 'contacts' | 'history' | 'settings', extra?: ReactNode) => (
-    <li>
-      <button type="button" className={`nav-item${view === v ? ' active' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => onView(v)}>
+  // The badge is outside the button so the button's name stays "History"; it describes the button instead.
+  const nav = (v: View, label: string, icon: 'contacts' | 'history' | 'settings', badge?: ReactNode) => (
+    <li className="nav-entry">
+      <button
+        type="button"
+        className={`nav-item${view === v ? ' active' : ''}`}
+        aria-current={view === v ? 'page' : undefined}
+        aria-describedby={badge ? badgeId : undefined}
+        onClick={() => onView(v)}
+      >
         <Icon name={icon} />
         <span>{label}</span>
-        {extra}
       </button>
+      {badge}
     </li>
   );
 
@@ -300,7 +323,7 @@ function Sidebar({
             'History',
             'history',
             missed > 0 ? (
-              <span className="badge">
+              <span className="badge nav-badge" id={badgeId}>
                 <span aria-hidden="true">{missed > 99 ? '99+' : missed}</span>
                 <span className="visually-hidden">{`${missed} missed calls`}</span>
               </span>

@@ -22,6 +22,8 @@ export function hashToken(token: string): string {
 
 export class TokenService {
   private readonly key: Uint8Array;
+  /** Called after a session is revoked (logout, refresh-token reuse): its open sockets are closed. */
+  onRevoke: (familyId: string) => void = () => {};
 
   constructor(
     secret: string,
@@ -90,8 +92,10 @@ export class TokenService {
     const invalid = new ProtocolError('unauthorized', 'invalid or expired refresh token');
     if (!row || row.revokedAt !== null || row.expiresAt <= this.now()) throw invalid;
     if (row.usedAt !== null || !(await this.accounts.useRefreshToken(hash, this.now()))) {
-      // Reuse of a rotated token: someone else holds a copy. End the whole session.
+      // Reuse of a rotated token: someone else holds a copy. End the whole session,
+      // including sockets already open with its access tokens.
       await this.accounts.revokeFamily(row.familyId, this.now());
+      this.onRevoke(row.familyId);
       throw new ProtocolError('unauthorized', 'refresh token reuse detected; signed out');
     }
     const user = await this.accounts.getUserById(row.userId);
@@ -101,6 +105,8 @@ export class TokenService {
 
   async logout(refreshToken: string): Promise<void> {
     const row = await this.accounts.getRefreshToken(hashToken(refreshToken));
-    if (row) await this.accounts.revokeFamily(row.familyId, this.now());
+    if (!row) return;
+    await this.accounts.revokeFamily(row.familyId, this.now());
+    this.onRevoke(row.familyId);
   }
 }

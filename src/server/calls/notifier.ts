@@ -17,4 +17,6 @@ export const rooms = {
   user: (userId: string) => `u:${userId}`,
   device: (deviceId: string) => `d:${deviceId}`,
   presence: (userId: string) => `p:${userId}`,
+  /** Sockets authenticated by one session (refresh-token family): closed when it is revoked. */
+  family: (familyId: string) => `f:${familyId}`,
 };

@@ -33,6 +33,8 @@ export const REDIS_KEY_PREFIX = 'sp:';
  * before its live state; recovery at start leaves rows this young alone.
  */
 const RECOVER_MIN_AGE_MS = 10_000;
+/** How often one node closes journal entries whose live state was lost. */
+const RECONCILE_EVERY_MS = 60_000;
 
 export interface ClusterBackends {
   storage?: Storage;
@@ -178,7 +180,16 @@ export async function openClusterBackends(
       },
       async start({ io, calls, presence }) {
         if (!live) return;
-        monitor = new NodeMonitor({ live, io, calls, presence, log, timeoutMs: config.nodeTimeoutMs });
+        monitor = new NodeMonitor({
+          live,
+          io,
+          calls,
+          presence,
+          log,
+          timeoutMs: config.nodeTimeoutMs,
+          // Only a journal that leaves young calls alone may be reconciled while other nodes work.
+          reconcileEveryMs: storage ? RECONCILE_EVERY_MS : 0,
+        });
         await monitor.start();
       },
       async close() {

@@ -10,6 +10,9 @@
  * connection, exactly as a disconnect would have. Devices that reconnected
  * elsewhere meanwhile belong to their new node and are left alone.
  *
+ * Besides, one node per round (a Redis lease) reconciles the call journal
+ * with live state, closing calls whose live state was lost.
+ *
  * A graceful stop does not leave the registry: its sockets disconnect
  * normally, and anything a disconnect handler could not finish is released
  * by the others after the timeout (or by this node id's next start).
@@ -29,11 +32,18 @@ export interface NodeMonitorDeps {
   log: Logger;
   /** A node silent this long is dead. */
   timeoutMs: number;
+  /**
+   * How often one node of the cluster reconciles the call journal with live
+   * state; 0 = never (the journal is not shared, or does not hold back calls
+   * being set up — see PostgresOptions.recoverMinAgeMs).
+   */
+  reconcileEveryMs?: number;
   now?: () => number;
 }
 
 export class NodeMonitor {
   private timer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
   private ticking = false;
   private failing = false;
   private readonly now: () => number;
@@ -52,28 +62,58 @@ export class NodeMonitor {
     const every = Math.max(250, Math.floor(this.d.timeoutMs / 4));
     this.timer = setInterval(() => void this.tick(), every);
     this.timer.unref();
+    const reconcileEvery = this.d.reconcileEveryMs ?? 60_000;
+    if (reconcileEvery > 0) {
+      this.reconcileTimer = setInterval(() => void this.reconcile(reconcileEvery), reconcileEvery);
+      this.reconcileTimer.unref();
+    }
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.reconcileTimer);
     this.timer = undefined;
+    this.reconcileTimer = undefined;
+  }
+
+  /**
+   * Once per round, on one node: calls the journal has open that live state
+   * does not know — their node died between writing the journal and the live
+   * state, or Redis lost its data — are ended or restored exactly as at a
+   * start (CallService.recover; calls present in Redis are skipped).
+   */
+  async reconcile(roundMs: number): Promise<void> {
+    if (this.d.live.closed) return;
+    try {
+      if (!(await this.d.live.tryLease('reconcile', Math.max(1_000, roundMs - 1_000)))) return;
+      const recovered = await this.d.calls.recover();
+      if (recovered.failed + recovered.restored > 0) this.d.log.warn(recovered, 'reconciled calls missing from live state');
+    } catch (err) {
+      this.d.log.warn({ err }, 'reconciling the call journal failed');
+    }
   }
 
   /** One round: heartbeat, then release any node silent past the timeout. */
   async tick(): Promise<void> {
-    if (this.ticking) return;
+    if (this.ticking || this.d.live.closed) return;
     this.ticking = true;
     try {
       if (!(await this.d.live.heartbeat())) {
-        // We stalled longer than the timeout and another node released our
-        // devices. Our sockets are still open but no longer registered: drop
-        // them so every client reconnects and registers afresh.
+        // Our registry entry is gone: we stalled past the timeout and another
+        // node released our devices, or Redis lost its data (restart without
+        // persistence). Either way our sockets are open but not registered.
+        // First rebuild the calls the journal has open and Redis does not
+        // (calls still in Redis are left alone, so the recoveries of several
+        // nodes do not clash), then drop our sockets: every client reconnects,
+        // registers afresh and finds its call again.
         this.d.log.error(
           { timeoutMs: this.d.timeoutMs },
-          'this node was declared dead after missing heartbeats; disconnecting its clients so they re-register',
+          'this node lost its registration (missed heartbeats or Redis data loss); disconnecting its clients so they re-register',
         );
-        this.d.io.local.disconnectSockets(true);
         await this.d.live.heartbeat(true);
+        const recovered = await this.d.calls.recover();
+        if (recovered.failed + recovered.restored > 0) this.d.log.warn(recovered, 'recovered calls missing from live state');
+        this.d.io.local.disconnectSockets(true);
       }
       const silentSince = this.now() - this.d.timeoutMs;
       for (const nodeId of await this.d.live.silentNodes(silentSince)) {
@@ -92,7 +132,9 @@ export class NodeMonitor {
   }
 
   private async release(devices: OnlineDevice[], nodeId: string): Promise<void> {
-    this.d.log.warn({ deadNode: nodeId, devices: devices.length }, 'released the devices of a node that stopped');
+    // A node stopped gracefully leaves nothing behind: no news.
+    const level = devices.length > 0 ? 'warn' : 'info';
+    this.d.log[level]({ deadNode: nodeId, devices: devices.length }, 'released the devices of a node that stopped');
     for (const device of devices) {
       await this.d.calls
         .deviceLost(device.userId, device.deviceId)

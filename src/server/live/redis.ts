@@ -21,6 +21,7 @@
  *   node-devices:<node>  set "userId:deviceId" registered through that node
  *   nodes                sorted set nodeId → last heartbeat (ms)
  *   presence:<userId>    last published presence
+ *   lease:<job>          which node runs a periodic job this round
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -344,6 +345,7 @@ export class RedisLiveState implements LiveState {
   private readonly keys: Keys;
   private readonly activity = new Activity();
   private readonly now: () => number;
+  private isClosed = false;
 
   constructor(
     private readonly redis: Redis,
@@ -386,8 +388,19 @@ export class RedisLiveState implements LiveState {
     return Array.isArray(r) ? (r as string[]).map(parseDevice) : undefined;
   }
 
+  /** True for exactly one caller per `ms` window (a cluster-wide periodic job). */
+  async tryLease(name: string, ms: number): Promise<boolean> {
+    const r = await this.activity.track(this.redis.set(`${this.keys.prefix}lease:${name}`, this.nodeId, 'PX', ms, 'NX'));
+    return r === 'OK';
+  }
+
   /** Stops timers and lets in-flight work finish; the Redis connection belongs to the caller. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
+    this.isClosed = true;
     this.calls.close();
     await this.activity.settle();
   }

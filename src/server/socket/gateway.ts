@@ -138,7 +138,7 @@ export class Gateway {
       else socket.emit('protocol:error', { event: String(event).slice(0, 64), error });
     });
 
-    await socket.join([rooms.user(ctx.userId), rooms.device(ctx.deviceId)]);
+    await socket.join([rooms.user(ctx.userId), rooms.device(ctx.deviceId), rooms.family(socket.data.familyId)]);
     const replaced = await this.d.live.devices.connect({
       userId: ctx.userId,
       deviceId: ctx.deviceId,

@@ -186,15 +186,38 @@ function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord {
   };
 }
 
-/** Batches writes of one tick into one transaction (one fsync). */
+type Write = { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Committed = { batch: Write[]; results: { ok: boolean; value: unknown }[] };
+
+/**
+ * Batches the writes of one tick into one transaction (one sync for all of them), and
+ * makes them durable without blocking the event loop. better-sqlite3 is synchronous:
+ * with synchronous=FULL each commit's fsync (milliseconds on real disks) would stall
+ * this single thread and every socket with it. So when the WAL file could be opened
+ * (`walFd`), the database runs with synchronous=NORMAL (a commit appends to the WAL
+ * without syncing) and each committed batch waits for an fdatasync of the WAL on
+ * libuv's thread pool: callers are resolved only after the first fdatasync that
+ * started after their commit has finished, so an acknowledged write survives a crash
+ * or power cut exactly as with FULL. Batches that commit while a sync runs share the
+ * next one. Each write still runs in its own savepoint, so one failing write does
+ * not undo the others.
+ */
 class GroupCommit {
-  private queue: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private queue: Write[] = [];
   private scheduled = false;
   private idle: (() => void)[] = [];
+  private unsynced: Committed[] = [];
+  private syncing = false;
+  /** Set when a WAL sync failed: durability is unknown, so every later write fails too. */
+  failed: unknown = null;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly walFd: number | null,
+  ) {}
 
   run<T>(fn: () => T): Promise<T> {
+    if (this.failed) return Promise.reject(syncFailure());
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
@@ -208,6 +231,11 @@ class GroupCommit {
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;
+    if (this.failed) {
+      for (const item of batch) item.reject(syncFailure());
+      this.notifyIdle();
+      return;
+    }
     const results: { ok: boolean; value: unknown }[] = [];
     try {
       this.db.transaction(() => {
@@ -225,24 +253,77 @@ class GroupCommit {
       this.notifyIdle();
       return;
     }
-    batch.forEach((item, i) => {
-      const r = results[i]!;
-      if (r.ok) item.resolve(r.value);
-      else item.reject(r.value);
-    });
+    if (this.walFd === null) settle({ batch, results });
+    else {
+      this.unsynced.push({ batch, results });
+      this.sync(this.walFd);
+    }
     this.notifyIdle();
   }
 
+  private sync(walFd: number): void {
+    if (this.syncing || this.unsynced.length === 0) return;
+    this.syncing = true;
+    const committed = this.unsynced;
+    this.unsynced = [];
+    fs.fdatasync(walFd, (err) => {
+      this.syncing = false;
+      if (err) {
+        // Committed but maybe not on disk: their writers must not be told it worked.
+        this.failed = err;
+        for (const c of [...committed, ...this.unsynced]) settle(c, syncFailure());
+        this.unsynced = [];
+      } else {
+        for (const c of committed) settle(c);
+        this.sync(walFd);
+      }
+      this.notifyIdle();
+    });
+  }
+
   private notifyIdle(): void {
-    if (this.queue.length > 0 || this.scheduled) return;
+    if (this.queue.length > 0 || this.scheduled || this.syncing || this.unsynced.length > 0) return;
     const waiters = this.idle;
     this.idle = [];
     for (const w of waiters) w();
   }
 
   drained(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.queue.length === 0 && !this.scheduled && !this.syncing && this.unsynced.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+function settle(c: Committed, failure?: unknown): void {
+  c.batch.forEach((item, i) => {
+    const r = c.results[i]!;
+    if (failure !== undefined) item.reject(failure);
+    else if (r.ok) item.resolve(r.value);
+    else item.reject(r.value);
+  });
+}
+
+function syncFailure(): ProtocolError {
+  return new ProtocolError('internal', 'storage could not be synced to disk');
+}
+
+/**
+ * Opens the WAL file for `fdatasync` (see GroupCommit) and makes its directory entry
+ * durable once; null when that is not possible (then commits sync themselves, FULL).
+ */
+function openWalForSync(dbFile: string): number | null {
+  if (dbFile === ':memory:') return null;
+  try {
+    const fd = fs.openSync(`${dbFile}-wal`, 'r+');
+    const dir = fs.openSync(path.dirname(dbFile), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+    return fd;
+  } catch {
+    return null;
   }
 }
 
@@ -252,6 +333,7 @@ export class SqliteStorage implements Storage {
   readonly push: PushStore;
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
+  private readonly walFd: number | null;
   private closed = false;
 
   constructor(file: string) {
@@ -262,7 +344,10 @@ export class SqliteStorage implements Storage {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    this.writes = new GroupCommit(this.db);
+    // Durability moves from SQLite's own fsync to GroupCommit's asynchronous WAL sync.
+    this.walFd = openWalForSync(file);
+    if (this.walFd !== null) this.db.pragma('synchronous = NORMAL');
+    this.writes = new GroupCommit(this.db, this.walFd);
     this.accounts = this.createAccountStore();
     this.history = this.createHistoryStore();
     this.push = this.createPushStore();
@@ -283,7 +368,7 @@ export class SqliteStorage implements Storage {
   }
 
   async ready(): Promise<boolean> {
-    if (this.closed) return false;
+    if (this.closed || this.writes.failed) return false;
     try {
       this.db.prepare('SELECT 1').get();
       return true;
@@ -298,6 +383,7 @@ export class SqliteStorage implements Storage {
     this.closed = true;
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
+    if (this.walFd !== null) fs.closeSync(this.walFd);
   }
 
   private write<T>(fn: () => T): Promise<T> {

@@ -142,7 +142,7 @@ describe('two nodes, one Redis, one PostgreSQL', () => {
       NODE_TIMEOUT_MS + 5_000,
     );
     expect(offline.presence).toBe('offline');
-  });
+  }, 60_000);
 
   it('a ring started on a node that dies still ends as missed on time; another is still answered', async () => {
     const [nodeC] = await cluster.startNodes('node-c');
@@ -182,7 +182,7 @@ describe('two nodes, one Redis, one PostgreSQL', () => {
     await gina.hangup(toAnswer.callId);
     await hank.waitFor('call:ended', (p) => p.call.callId === toAnswer.callId);
     expect(await cluster.storage.history.recordsForCall(toAnswer.callId)).toHaveLength(2);
-  });
+  }, 60_000);
 });
 
 async function queryVersions(): Promise<{ rows: { version: number }[] }> {

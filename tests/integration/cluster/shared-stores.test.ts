@@ -3,7 +3,10 @@
  * settings, not test overrides): the call flows that hold on one node hold
  * across two, with the same code above the storage interfaces.
  */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/server/config.js';
 import { connectDevice, type TestDevice } from '../../helpers/device.js';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../../helpers/server.js';
 import { startPostgres, startRedis, type PostgresService, type RedisService } from '../../helpers/services.js';
@@ -17,7 +20,7 @@ const open: TestDevice[] = [];
 beforeAll(async () => {
   [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
   const databaseUrl = await postgres.createDatabase('shared');
-  const shared = { redisUrl: redis.url, databaseUrl, ringTimeoutMs: 1_500, loginFailuresPerUsername: 4 };
+  const shared = { redisUrl: redis.url, databaseUrl, ringTimeoutMs: 1_500, loginFailuresPerUsername: 4, nodeTimeoutMs: 2_000 };
   [a, b] = await Promise.all([
     startTestServer({ ...shared, nodeId: 'in-proc-a' }),
     startTestServer({ ...shared, nodeId: 'in-proc-b' }),
@@ -128,5 +131,43 @@ describe('two nodes configured with REDIS_URL and DATABASE_URL', () => {
     // ... so even the right password is throttled now, on either node (each alone counted only 2).
     await expect(a.api.login({ username: 'limit', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'rate_limited' });
     await expect(b.api.login({ username: 'limit', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
+  it('after Redis loses its data, nodes restore open calls from the journal and have every client re-register', async () => {
+    const lena = await device(a, 'lena');
+    const omar = await device(b, 'omar');
+    const [lenaRow, omarRow] = [await a.storage.accounts.getUserByUsername('lena'), await a.storage.accounts.getUserByUsername('omar')];
+    const who = (u: typeof lenaRow) => ({ id: u!.id, username: u!.username, displayName: u!.displayName });
+    // A call answered a minute ago, as the journal knows it; its live state is about to vanish.
+    const callId = randomUUID();
+    await a.storage.history.journalStart({ callId, caller: who(lenaRow), callee: who(omarRow), callerDeviceId: lena.deviceId, createdAt: Date.now() - 60_000 });
+    await a.storage.history.journalAnswer(callId, Date.now() - 55_000, omar.deviceId);
+
+    const dropped = [lena, omar].map((d) => new Promise<string>((resolve) => d.signaling.socket.once('disconnect', (reason) => resolve(reason))));
+    const raw = new Redis(redis.url);
+    await raw.flushall(); // a Redis restart without persistence
+    raw.disconnect();
+    // Each node notices at its next heartbeat (a quarter of NODE_TIMEOUT_MS) and drops its clients.
+    expect(await Promise.all(dropped)).toEqual(['io server disconnect', 'io server disconnect']);
+
+    const lena2 = await connectDevice(a, 'lena', { deviceId: lena.deviceId });
+    const omar2 = await connectDevice(b, 'omar', { deviceId: omar.deviceId });
+    open.push(lena2, omar2);
+    const sync = await lena2.request('session:sync', { calls: [callId] });
+    expect(sync.calls).toEqual([expect.objectContaining({ callId, state: 'answered', answeredDeviceId: omar.deviceId })]);
+    await omar2.request('session:sync', { calls: [callId] });
+    await lena2.request('call:hangup', { callId });
+    const ended = await omar2.waitFor('call:ended', (p) => p.call.callId === callId);
+    expect(ended.call).toMatchObject({ outcome: 'completed', endReason: 'hangup' });
+    expect(await b.storage.history.recordsForCall(callId)).toHaveLength(2);
+  });
+
+  it('bad REDIS_URL, DATABASE_URL or NODE_ID values fail the start naming the variable', () => {
+    expect(() => parseConfig({ redisUrl: 'localhost:6379' })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseConfig({ databaseUrl: 'mysql://db/x' })).toThrow(/DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(() => parseConfig({ nodeId: 'a b' })).toThrow(/NODE_ID/);
+    const [one, two] = [parseConfig({}), parseConfig({})];
+    expect(one.nodeId).toMatch(/^node-[0-9a-f]{6}$/);
+    expect(one.nodeId).not.toBe(two.nodeId);
   });
 });

@@ -103,7 +103,7 @@ describe('TURN on coturn', () => {
     console.log(`through TURN: caller hears ${atCaller.peakHz.toFixed(0)} Hz, callee hears ${atCallee.peakHz.toFixed(0)} Hz`);
 
     await alice.request('call:hangup', { callId: call.callId });
-  });
+  }, 60_000);
 
   it('coturn accepts the credentials from /api/turn and refuses expired or forged ones', async () => {
     const { iceServers, userId } = await iceServersFor('carol');

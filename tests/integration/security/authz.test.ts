@@ -378,6 +378,10 @@ describe('tokens and sessions', () => {
     await server.addUser('tk-alice');
     const first = await server.login('tk-alice');
     const second = await server.api.refresh(first.refreshToken);
+    // Whoever holds the session has a socket open with it (the thief, or the victim: both must go).
+    const open = await device(server, 'tk-alice', { token: second.accessToken });
+    const unrelated = await device(server, 'tk-alice');
+    const closed = new Promise<string>((resolve) => open.signaling.socket.once('disconnect', (reason) => resolve(reason)));
     const replay = await http('POST', '/api/refresh', { refreshToken: first.refreshToken });
     expect(replay.status).toBe(401);
     expect(Object.keys(replay.body)).toEqual(['error']);
@@ -386,9 +390,22 @@ describe('tokens and sessions', () => {
     expect((await http('POST', '/api/refresh', { refreshToken: second.refreshToken })).status).toBe(401);
     expect((await http('GET', '/api/turn', undefined, { authorization: `Bearer ${second.accessToken}` })).status).toBe(401);
     expect((await expectHandshakeRefused(server, auth(second.accessToken))).data?.code).toBe('unauthorized');
+    expect(await closed).toBe('io server disconnect');
     // Other sessions of the same user are not affected.
+    await unrelated.flush();
+    expect(unrelated.signaling.connected).toBe(true);
     const other = await server.login('tk-alice');
     expect((await http('GET', '/api/turn', undefined, { authorization: `Bearer ${other.accessToken}` })).status).toBe(200);
+  });
+
+  it("logging out closes the session's open sockets", async () => {
+    await server.addUser('tk-carol');
+    const session = await server.login('tk-carol');
+    const d = await device(server, 'tk-carol', { token: session.accessToken });
+    const closed = new Promise<string>((resolve) => d.signaling.socket.once('disconnect', (reason) => resolve(reason)));
+    await server.api.logout(session.refreshToken);
+    expect(await closed).toBe('io server disconnect');
+    expect((await expectHandshakeRefused(server, auth(session.accessToken, 'tk-carol-again'))).data?.code).toBe('unauthorized');
   });
 
   it('an expired access token is refused at the handshake and on HTTP', async () => {

@@ -33,6 +33,20 @@ function statusLine(call: CallInfo, media: MediaStatus | undefined): string {
   }
 }
 
+/** Why the server ended a call, when it was not simply hung up. */
+function serverEndReason(call: CallInfo): string | null {
+  switch (call.endReason) {
+    case 'device_lost':
+      return 'The connection to the other side was lost.';
+    case 'server_restart':
+      return 'The call was interrupted because the server restarted.';
+    case 'failed':
+      return 'The call failed.';
+    default:
+      return null;
+  }
+}
+
 const fmt = (v: number | null | undefined, unit: string, digits = 0) => (v === null || v === undefined ? '–' : `${v.toFixed(digits)} ${unit}`);
 
 export function CallScreen({
@@ -72,7 +86,7 @@ export function CallScreen({
   }
 
   const q = media?.quality;
-  const endReason = media?.endReason;
+  const endReason = media?.endReason ?? (ended ? serverEndReason(call) : null);
 
   return (
     <section className="call-pane" aria-label={`Call with ${call.peer.displayName}`} data-call-state={call.local}>

@@ -22,8 +22,15 @@ export function IncomingCall({
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const descId = useId();
-  // Draw attention without pressing anything: focus the dialog, not its buttons.
-  useEffect(() => ref.current?.focus(), [call.callId]);
+  // Draw attention without pressing anything: focus the dialog, not its buttons, and never
+  // pull the focus out of a field the user is typing in (the aria-live region announces the call).
+  useEffect(() => {
+    const active = document.activeElement;
+    const typing =
+      active instanceof HTMLTextAreaElement ||
+      (active instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(active.type));
+    if (!typing) ref.current?.focus();
+  }, [call.callId]);
   return (
     <div
       ref={ref}

@@ -27,10 +27,6 @@ export function LoginView() {
   const sessionError = session?.error ? describeError(session.error, 'general') : null;
 
   useEffect(() => {
-    if (!server && settings.serverUrl) setServer(settings.serverUrl);
-  }, [settings.serverUrl, server]);
-
-  useEffect(() => {
     // Only on first show: the first empty field gets the focus.
     (server ? userRef : serverRef).current?.focus();
   }, []);

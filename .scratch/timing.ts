@@ -1,0 +1,13 @@
+import { startTestServer } from '../tests/helpers/server.js';
+import { openDesktop, openWeb } from '../tests/harness/index.js';
+let t = Date.now();
+const lap = (n: string) => { console.log(n, Date.now() - t); t = Date.now(); };
+const server = await startTestServer(); lap('server');
+const d = await openDesktop(server, 'alice'); lap('desktop');
+await d.page.getByRole('button', { name: 'Contacts' }).waitFor(); lap('desktop ui');
+const w = await openWeb(server, 'bob', { signIn: false }); lap('web');
+const { signInThroughUi } = await import('../tests/harness/web.js');
+await signInThroughUi(w.page, 'bob'); lap('web sign-in');
+await d.close(); lap('desktop close');
+await w.close(); lap('web close');
+await server.stop(); lap('server stop');

@@ -1,0 +1,75 @@
+/**
+ * The storage change the benchmark led to (src/server/store/sqlite.ts, GroupCommit):
+ * commits no longer fsync on the event loop; the WAL is fdatasync'ed on the thread
+ * pool and a write is acknowledged only after a sync that started after its commit.
+ * Here fdatasync is held back by hand to check that ordering, and made to fail to
+ * check that no write is acknowledged when durability is unknown.
+ */
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SqliteStorage } from '../../../src/server/store/sqlite.js';
+import { tempDir } from '../../helpers/server.js';
+
+type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
+
+function holdSyncs(): SyncCallback[] {
+  const held: SyncCallback[] = [];
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: SyncCallback) => {
+    held.push(cb);
+  }) as unknown as typeof fs.fdatasync);
+  return held;
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const user = (username: string) => ({ id: randomUUID(), username, displayName: username, passwordHash: 'x' });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('SQLite group commit with asynchronous WAL sync', () => {
+  it('acknowledges a write only after the WAL sync that followed its commit; writes during a sync share the next one', async () => {
+    const storage = SqliteStorage.open(tempDir());
+    const held = holdSyncs();
+    const acked: string[] = [];
+    const first = storage.accounts.createUser(user('first')).then(() => acked.push('first'));
+    await until(() => held.length === 1, 'the first sync');
+    // Committed (readable) but not durable yet: not acknowledged.
+    expect(await storage.accounts.getUserByUsername('first')).toBeDefined();
+    const second = storage.accounts.createUser(user('second')).then(() => acked.push('second'));
+    const third = storage.accounts.createUser(user('third')).then(() => acked.push('third'));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(acked).toEqual([]);
+    // One sync at a time: the later commits wait for the next one.
+    expect(held).toHaveLength(1);
+    held[0]!(null);
+    await first;
+    expect(acked).toEqual(['first']);
+    await until(() => held.length === 2, 'the second sync');
+    expect(acked).toEqual(['first']);
+    held[1]!(null);
+    await Promise.all([second, third]);
+    expect(acked.sort()).toEqual(['first', 'second', 'third']);
+    vi.restoreAllMocks();
+    await storage.close();
+  });
+
+  it('a failed sync fails the writes waiting for it and every later write, and the storage reports not ready', async () => {
+    const storage = SqliteStorage.open(tempDir());
+    const held = holdSyncs();
+    const write = storage.accounts.createUser(user('lost'));
+    await until(() => held.length === 1, 'the sync');
+    held[0]!(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(write).rejects.toMatchObject({ code: 'internal' });
+    await expect(storage.accounts.createUser(user('later'))).rejects.toMatchObject({ code: 'internal' });
+    expect(await storage.ready()).toBe(false);
+  });
+});
