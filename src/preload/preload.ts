@@ -5,7 +5,7 @@
  * IPC event objects, never reach the page.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { HOST_EVENT_NAMES, IPC } from '../shared/contract.js';
+import { HOST_EVENT_NAME_LIST as HOST_EVENT_NAMES, IPC } from '../shared/ipc-channels.js';
 import { createRawBridge, installSoftphoneApi } from './api.js';
 
 const raw = createRawBridge(ipcRenderer, IPC, HOST_EVENT_NAMES);

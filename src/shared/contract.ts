@@ -7,6 +7,7 @@
  * on the receiving side.
  */
 import { z } from 'zod';
+import type { HostEventNameFromList } from './ipc-channels.js';
 import {
   AccountSettings,
   CallView,
@@ -188,7 +189,9 @@ export interface SoftphoneApi {
 }
 
 /** IPC channel names used by the preload and the main process. */
-export const IPC = {
-  invoke: 'softphone:invoke',
-  event: 'softphone:event',
-} as const;
+export { IPC } from './ipc-channels.js';
+
+// The preload's zod-free list of event names must match the schemas exactly.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _eventListMatches: SameKeys<HostEventName, HostEventNameFromList> = true;
+void _eventListMatches;

@@ -400,6 +400,8 @@ export class CallMedia {
     this.watchdog = setTimeout(() => {
       if (this.closed || this.pc?.connectionState === 'connected') return;
       this.deps.hangup(reason);
+      // Signaling may be down too, so the hang-up may not get through: keep asking until the call is over.
+      this.armWatchdog(RECOVERY_RETRY_MS, reason);
     }, ms);
   }
 

@@ -14,7 +14,9 @@ const BUSY_TONE_MS = 3_000;
 export class RingController {
   readonly ringtone: Ringtone;
   readonly tones = new ToneGenerator();
-  private readonly seenRingingOut = new Set<string>();
+  /** Ended calls already accounted for (so a reloaded window does not replay a busy tone). */
+  private readonly handled = new Set<string>();
+  private primed = false;
   private busyUntil = 0;
   private busyCallId: string | null = null;
   private busyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -39,7 +41,10 @@ export class RingController {
     const ringingIn = calls.some((c) => c.local === 'ringing-in');
     const active = calls.some((c) => c.local === 'active');
     const ringingOut = calls.some((c) => c.local === 'ringing-out');
-    for (const c of calls) if (c.local === 'ringing-out') this.seenRingingOut.add(c.callId);
+    if (!this.primed && state?.phase === 'signed-in') {
+      this.primed = true;
+      for (const c of calls) if (c.local === 'ended') this.handled.add(c.callId);
+    }
     this.noteRefused(calls);
 
     if (ringingIn && !active) this.ringtone.start();
@@ -63,9 +68,10 @@ export class RingController {
 
   private noteRefused(calls: CallInfo[]): void {
     for (const c of calls) {
-      if (c.local !== 'ended' || !this.seenRingingOut.has(c.callId)) continue;
-      this.seenRingingOut.delete(c.callId);
-      if (c.outcome === 'busy' || c.outcome === 'declined') {
+      // Only calls placed from this device that were refused (busy can come back at once, never ringing).
+      if (c.local !== 'ended' || this.handled.has(c.callId)) continue;
+      this.handled.add(c.callId);
+      if (c.isOfferer && c.answeredAt === null && (c.outcome === 'busy' || c.outcome === 'declined')) {
         this.busyCallId = c.callId;
         this.busyUntil = Date.now() + BUSY_TONE_MS;
         clearTimeout(this.busyTimer);

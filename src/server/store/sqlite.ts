@@ -3,11 +3,14 @@
  *
  * Settings (see docs/architecture.md, "Durability"):
  * - journal_mode=WAL: readers never block the writer; one file to back up.
- * - synchronous=FULL: every commit fsyncs the WAL, so an acknowledged write
- *   survives a crash or power loss (NORMAL could lose the last commits).
+ * - Every acknowledged write is on disk: callers are resolved only after the WAL
+ *   was fsync'ed (fdatasync) after their commit, so it survives a crash or power
+ *   loss. The sync runs on libuv's thread pool (synchronous=NORMAL plus our own
+ *   fdatasync of the WAL), not on the event loop; if the WAL cannot be opened
+ *   for that, SQLite syncs each commit itself (synchronous=FULL).
  * - Group commit: writes requested in the same tick share one transaction and
- *   one fsync; each request still runs in its own savepoint, so one failing
- *   write does not undo the others. Callers are resolved after the commit.
+ *   one sync; each request still runs in its own savepoint, so one failing
+ *   write does not undo the others.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';

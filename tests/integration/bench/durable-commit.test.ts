@@ -15,9 +15,9 @@ type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
 
 function holdSyncs(): SyncCallback[] {
   const held: SyncCallback[] = [];
-  vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: SyncCallback) => {
+  vi.spyOn(fs, 'fdatasync').mockImplementation((_fd, cb) => {
     held.push(cb);
-  }) as unknown as typeof fs.fdatasync);
+  });
   return held;
 }
 
