@@ -42,6 +42,7 @@ export class FuzzServer {
   ) {}
 
   static async start(config: Partial<ConfigInput>): Promise<FuzzServer> {
+    // FUZZ_SERVER_PROF=<dir>: the server process writes a CPU profile there (where does the time go?).
     const child = fork(ENTRY, [], {
       execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=512', ...(process.env.FUZZ_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FUZZ_SERVER_PROF}`] : [])],
       env: { ...process.env, FUZZ_SERVER_CONFIG: JSON.stringify(config) },
@@ -117,8 +118,8 @@ export class FuzzServer {
     return this.request({ type: 'journal', callIds });
   }
 
-  /** HTTP routes the server registered, if it reports them (null otherwise). */
-  routes(): Promise<{ method: string; url: string }[] | null> {
+  /** Every HTTP route the server registered. */
+  routes(): Promise<{ method: string; url: string }[]> {
     return this.request({ type: 'routes' });
   }
 

@@ -112,7 +112,7 @@ interface Route {
   url: string;
 }
 
-/** Routes every server registers; the server's own list (when it reports one) is added. */
+/** Routes every server registers (the push routes only when push is built in); the server's own list is added. */
 const KNOWN_ROUTES: Route[] = [
   { method: 'GET', url: '/healthz' },
   { method: 'GET', url: '/readyz' },
@@ -872,7 +872,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
     const reported = await server.routes();
     const routes = [...KNOWN_ROUTES];
-    for (const r of reported ?? []) {
+    for (const r of reported) {
       if (!routes.some((k) => k.method === r.method && k.url === r.url)) routes.push(r);
     }
     const run = new FuzzRun(

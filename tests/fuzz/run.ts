@@ -2,7 +2,7 @@
  * `npm run fuzz`: at least 100 000 hostile messages against a real server
  * (tests/fuzz/harness.ts), then a summary with the message count and the
  * seed. Exits non-zero on any property failure.
- *   npm run fuzz -- [--messages 100000] [--seed <n>] [--batch 40]
+ *   npm run fuzz -- [--messages 100000] [--seed <n>] [--batch 100]
  * A failure prints the seed: rerun with `--seed <n>` to replay the same input.
  */
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '100000' },
     seed: { type: 'string' },
-    batch: { type: 'string', default: '40' },
+    batch: { type: 'string', default: '100' },
   },
 });
 
@@ -20,7 +20,7 @@ const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.r
 const messages = Number(values.messages);
 const batchSize = Number(values.batch);
 if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(messages) || messages < 1 || !Number.isSafeInteger(batchSize) || batchSize < 1) {
-  console.error('usage: npm run fuzz -- [--messages 100000] [--seed <integer>] [--batch 40]');
+  console.error('usage: npm run fuzz -- [--messages 100000] [--seed <integer>] [--batch 100]');
   process.exit(2);
 }
 
