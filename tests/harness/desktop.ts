@@ -11,11 +11,11 @@ import { MemoryStore } from '../../src/core/ports.js';
 import { SettingsStore } from '../../src/core/settings.js';
 import { Softphone } from '../../src/core/softphone.js';
 import { waitForState } from '../helpers/phone.js';
-import { TEST_PASSWORD, type TestServer } from '../helpers/server.js';
+import { TEST_PASSWORD } from '../helpers/server.js';
 import { toneFile } from '../helpers/tones.js';
 import { launchDesktopChromium, type DesktopChromium } from './desktop-chromium.js';
 import { attachBridge, type PageBridge } from './page-bridge.js';
-import { rendererUrl } from './urls.js';
+import { rendererUrl, type HarnessServer } from './urls.js';
 
 export interface DesktopApp {
   username: string;
@@ -46,7 +46,7 @@ export interface DesktopOptions {
   rawAudio?: boolean;
 }
 
-export async function openDesktop(server: TestServer, username: string, opts: DesktopOptions = {}): Promise<DesktopApp> {
+export async function openDesktop(server: HarnessServer, username: string, opts: DesktopOptions = {}): Promise<DesktopApp> {
   const { toneHz = 440, signedIn = true, rawAudio = true } = opts;
   await server.addUser(username);
   const store = new MemoryStore();

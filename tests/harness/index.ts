@@ -3,5 +3,5 @@ export { openDesktop, type DesktopApp, type DesktopOptions } from './desktop.js'
 export { openWeb, signInThroughUi, type WebApp, type WebOptions } from './web.js';
 export { attachBridge } from './page-bridge.js';
 export { launchDesktopChromium } from './desktop-chromium.js';
-export { rendererUrl } from './urls.js';
+export { rendererUrl, type HarnessServer } from './urls.js';
 export * from './ui.js';

@@ -5,9 +5,9 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
-import { TEST_PASSWORD, type TestServer } from '../helpers/server.js';
+import { TEST_PASSWORD } from '../helpers/server.js';
 import { toneFile } from '../helpers/tones.js';
-import { rendererUrl } from './urls.js';
+import { rendererUrl, type HarnessServer } from './urls.js';
 
 export interface WebApp {
   username: string;
@@ -25,7 +25,7 @@ export interface WebOptions {
   height?: number;
 }
 
-export async function openWeb(server: TestServer, username: string, opts: WebOptions = {}): Promise<WebApp> {
+export async function openWeb(server: HarnessServer, username: string, opts: WebOptions = {}): Promise<WebApp> {
   const { toneHz = 660, signIn = true, width = 1000, height = 700 } = opts;
   await server.addUser(username);
   const browser = await launchChromium({ microphoneWav: toneFile(toneHz) });
