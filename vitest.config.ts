@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects:
+ * Four projects:
  *   unit         pure logic, no sockets
  *   integration  a real server with real socket.io clients (and Redis, PostgreSQL, coturn where a test needs them)
  *   e2e          the real renderer bundle in Debian Chromium, real WebRTC on loopback
+ *   chaos        the server as a child process that is SIGKILLed, a party's network cut (its own namespace)
  * `npm test` (scripts/run-tests.mjs) runs them inside a loopback-only network namespace.
  */
 export default defineConfig({
@@ -33,6 +34,17 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['tests/chaos/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Each file kills servers, cuts links and runs several Chromiums: one at a time.
           fileParallelism: false,
         },
       },

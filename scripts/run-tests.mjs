@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, build, then the unit, integration and e2e
+// `npm test`: typecheck, lint, build, then the unit, integration, e2e and chaos
 // test projects one after the other (so browser tests do not compete with
 // server tests for the CPU), each inside a loopback-only network namespace
 // (scripts/netns.mjs). Extra arguments run vitest with just those, e.g.
@@ -17,7 +17,7 @@ const steps = [
 if (fs.existsSync('scripts/security-scan.mjs')) steps.push(['security scan', 'node', ['scripts/security-scan.mjs']]);
 if (vitestArgs.length > 0) steps.push(['tests', ...vitest(...vitestArgs)]);
 else {
-  for (const project of ['unit', 'integration', 'e2e']) steps.push([`${project} tests`, ...vitest('--project', project)]);
+  for (const project of ['unit', 'integration', 'e2e', 'chaos']) steps.push([`${project} tests`, ...vitest('--project', project)]);
 }
 
 const started = Date.now();

@@ -39,7 +39,10 @@ io.on('connection', (socket) => {
   });
 });
 
-httpServer.listen(num('PORT', 4100), process.env.HOST || '127.0.0.1');
+httpServer.listen(num('PORT', 4100), process.env.HOST || '127.0.0.1', () => {
+  // Same shape as the real server's log line, so the runner can time startup for both.
+  console.log(JSON.stringify({ time: Date.now(), msg: 'server listening' }));
+});
 
 let stopping = false;
 process.on('SIGTERM', () => {

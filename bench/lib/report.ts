@@ -154,12 +154,12 @@ function callTable(r: BenchResults): string[] {
   const c = r.callSetup;
   if (c.status !== 'ok') return [];
   const rows = [
-    '| offered/s | placed/s | ring p50 | ring p99 | answer p50 | answer p99 | hangup p99 | bare RTT p50 | bare RTT p99 | server CPU | CPU per call | bare CPU per RTT | errors | unfinished | skipped |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| offered/s | placed/s | ring p50 | ring p99 | answer p50 | answer p99 | hangup p99 | bare RTT p50 | bare RTT p99 | server CPU | server CPU per call | generators’ CPU per call | bare server CPU per RTT | errors | unfinished | skipped |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const x of c.rates) {
     rows.push(
-      `| ${x.rate} | ${num(x.achievedRate, 0)} | ${num(x.p50Ms, 2)} | ${num(x.p99Ms, 2)} | ${num(x.answerP50Ms, 2)} | ${num(x.answerP99Ms, 2)} | ${num(x.hangupP99Ms, 2)} | ${num(x.baselineP50Ms, 2)} | ${num(x.baselineP99Ms, 2)} | ${num(x.serverCpuPercent, 0)} % | ${num(x.serverCpuMsPerCall, 2)} ms | ${num(x.baselineCpuMsPerRoundTrip, 3)} ms | ${x.errors} | ${x.unfinished} | ${x.skipped} |`,
+      `| ${x.rate} | ${num(x.achievedRate, 0)} | ${num(x.p50Ms, 2)} | ${num(x.p99Ms, 2)} | ${num(x.answerP50Ms, 2)} | ${num(x.answerP99Ms, 2)} | ${num(x.hangupP99Ms, 2)} | ${num(x.baselineP50Ms, 2)} | ${num(x.baselineP99Ms, 2)} | ${num(x.serverCpuPercent, 0)} % | ${num(x.serverCpuMsPerCall, 2)} ms | ${num(x.generatorCpuMsPerCall, 2)} ms | ${num(x.baselineCpuMsPerRoundTrip, 3)} ms | ${x.errors} | ${x.unfinished} | ${x.skipped} |`,
     );
   }
   if (c.stoppedAfterRate !== null) rows.push('', `Higher rates were not run: ${c.stoppedAfterRate}/s already saturated the server.`);

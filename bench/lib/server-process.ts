@@ -48,6 +48,8 @@ export class ServerUnderTest {
   private probeId = 0;
   /** Milliseconds from spawn until the server answered its health check. */
   startupMs = 0;
+  /** Milliseconds from spawn until the server logged that it listens (before any client is served). */
+  listeningMs = NaN;
 
   private constructor(
     readonly spec: ServerSpec,
@@ -56,6 +58,7 @@ export class ServerUnderTest {
 
   static async start(build: BuildOutput, spec: ServerSpec): Promise<ServerUnderTest> {
     const started = performance.now();
+    const spawnedAt = Date.now();
     const log = fs.openSync(spec.logFile, 'a');
     const nodeArgs = ['--expose-gc', '--import', pathToFileURL(build.memProbe).href];
     if (spec.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${spec.cpuProfDir}`);
@@ -76,6 +79,7 @@ export class ServerUnderTest {
     const s = new ServerUnderTest(spec, child);
     await s.waitReady();
     s.startupMs = performance.now() - started;
+    s.listeningMs = listeningAt(spec.logFile, spawnedAt) - spawnedAt;
     return s;
   }
 
@@ -139,6 +143,20 @@ export class ServerUnderTest {
     clearTimeout(timer);
     return code;
   }
+}
+
+/** Time (epoch ms) of the first "server listening" log line written after `since`. */
+function listeningAt(logFile: string, since: number): number {
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"server listening"')) continue;
+    try {
+      const t = (JSON.parse(line) as { time?: number }).time;
+      if (typeof t === 'number' && t >= since) return t;
+    } catch {
+      // Not a JSON line.
+    }
+  }
+  return NaN;
 }
 
 /** The runner's own settings must not leak into the server under test. */

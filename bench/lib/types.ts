@@ -96,6 +96,8 @@ export interface CallRate {
   serverCpuMsPerCall: number;
   /** Bare server CPU time per round trip (ms). */
   baselineCpuMsPerRoundTrip: number;
+  /** CPU the load generators spent per call (ms): they share the machine's cores with the server. */
+  generatorCpuMsPerCall: number;
   /** Event-loop delay p99 of the busiest generator: high values mean the generators, not the server, limit. */
   generatorLoopDelayP99Ms: number;
   ring: LatencySummary;
@@ -128,13 +130,13 @@ export interface ReconnectStormResult {
   devices: number;
   /** SIGTERM → last device connected and synced. */
   seconds: number;
-  /** New server process ready → last device synced. */
+  /** New server process listening → last device synced. */
   secondsAfterReady: number;
   /** SIGTERM until the new process accepts connections (= drainSeconds + startupSeconds). */
   restartSeconds: number;
   /** SIGTERM → old process exited (graceful drain: tell clients, close sockets, finish writes). */
   drainSeconds: number;
-  /** New process spawned → answering its health check (module loading, database open, recovery). */
+  /** New process spawned → listening (module loading, database open, recovery of calls). */
   startupSeconds: number;
   lostDevices: number;
   lostRecords: number;

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { seedUsers, type SeededDevice } from '../lib/seed.js';
+import { cpuMs } from '../lib/proc.js';
 import { freePort, ServerUnderTest, type ServerKind } from '../lib/server-process.js';
 import { round, sleep, summarize } from '../lib/stats.js';
 import type { BenchPart, CallRate, LatencySummary, PartContext } from '../lib/types.js';
@@ -44,6 +45,7 @@ interface RateOutcome {
   skipped: number;
   cpuPercent: number;
   cpuMs: number;
+  generatorCpuMs: number;
   generatorLoopDelayP99Ms: number;
 }
 
@@ -85,7 +87,9 @@ async function runRates(
     for (const rate of rates) {
       await sleep(ctx.mode === 'smoke' ? 100 : 750);
       const cpu = server.cpuWindow();
+      const gen0 = workers.reduce((a, w) => a + cpuMs(w.pid), 0);
       const results = await runAll(rate, windowSec * 1_000, true);
+      const generatorCpuMs = workers.reduce((a, w) => a + cpuMs(w.pid), 0) - gen0;
       const cpuPercent = cpu.percent();
       const cpuUsedMs = cpu.usedMs();
       const merged = (k: 'ring' | 'answer' | 'hangup' | 'rtt') => results.flatMap((r) => r[k]);
@@ -105,6 +109,7 @@ async function runRates(
         skipped: results.reduce((s, r) => s + r.skipped, 0),
         cpuPercent: round(cpuPercent, 1),
         cpuMs: cpuUsedMs,
+        generatorCpuMs,
         generatorLoopDelayP99Ms: round(Math.max(...results.map((r) => r.loopDelayP99Ms)), 1),
       };
       out.push(o);
@@ -150,6 +155,7 @@ export const callSetupPart: BenchPart<'callSetup'> = {
         baselineServerCpuPercent: b?.cpuPercent ?? NaN,
         serverCpuMsPerCall: round(o.cpuMs / Math.max(1, o.ring.count), 3),
         baselineCpuMsPerRoundTrip: b ? round(b.cpuMs / Math.max(1, b.rtt.count), 3) : NaN,
+        generatorCpuMsPerCall: round(o.generatorCpuMs / Math.max(1, o.ring.count), 3),
         generatorLoopDelayP99Ms: o.generatorLoopDelayP99Ms,
         ring: o.ring,
         answer: o.answer,

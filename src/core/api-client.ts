@@ -46,26 +46,34 @@ export class ApiClient {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (bearer) headers.authorization = `Bearer ${bearer}`;
-    let res: Response;
+    // A timer cleared once the body is read, not AbortSignal.timeout(): that one keeps
+    // running after the answer and wakes an idle app for nothing after every request.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
     try {
-      res = await this.fetchImpl(new URL(path, this.serverUrl), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch {
-      throw new ProtocolError('internal', `cannot reach the server at ${this.serverUrl}`, { network: true });
+      let res: Response;
+      try {
+        res = await this.fetchImpl(new URL(path, this.serverUrl), {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: abort.signal,
+        });
+      } catch {
+        throw new ProtocolError('internal', `cannot reach the server at ${this.serverUrl}`, { network: true });
+      }
+      const json: unknown = await res.json().catch(() => undefined);
+      if (!res.ok) {
+        const err = HttpError.safeParse(json);
+        if (err.success) throw new ProtocolError(err.data.error.code, err.data.error.message);
+        throw new ProtocolError('internal', `the server answered ${res.status}`);
+      }
+      if (!schema) return undefined as z.infer<T>;
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw new ProtocolError('internal', 'the server sent an unexpected answer');
+      return parsed.data;
+    } finally {
+      clearTimeout(timer);
     }
-    const json: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      const err = HttpError.safeParse(json);
-      if (err.success) throw new ProtocolError(err.data.error.code, err.data.error.message);
-      throw new ProtocolError('internal', `the server answered ${res.status}`);
-    }
-    if (!schema) return undefined as z.infer<T>;
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ProtocolError('internal', 'the server sent an unexpected answer');
-    return parsed.data;
   }
 }

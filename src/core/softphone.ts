@@ -91,25 +91,26 @@ export const RESTART_MAX_DELAY_MS = 2_000;
 
 const INITIAL_ACCOUNT: AccountSettings = { callWaiting: false };
 
+/** The session fields of a signed-out device (the server address and last error are kept). */
+const SIGNED_OUT = {
+  phase: 'signed-out',
+  user: null,
+  connection: 'offline',
+  status: 'available',
+  presence: 'offline',
+  account: INITIAL_ACCOUNT,
+  calls: [],
+  missedCount: 0,
+  history: [],
+} as const satisfies Omit<SessionState, 'serverUrl' | 'error'>;
+
 export function errorBody(err: unknown): ErrorBody {
   if (err instanceof ProtocolError) return err.toBody();
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
 export class Softphone extends Emitter<SoftphoneEvents> {
-  private state: SessionState = {
-    phase: 'signed-out',
-    serverUrl: '',
-    user: null,
-    connection: 'offline',
-    status: 'available',
-    presence: 'offline',
-    account: INITIAL_ACCOUNT,
-    calls: [],
-    missedCount: 0,
-    history: [],
-    error: null,
-  };
+  private state: SessionState = { ...SIGNED_OUT, serverUrl: '', error: null };
 
   private api: ApiClient | null = null;
   private signaling: Signaling | null = null;
@@ -203,7 +204,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.wantConnected = false;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.refreshTimer);
-    clearTimeout(this.ringLossTimer);
+    this.clearRingLoss();
     this.stopHeartbeat();
     for (const t of this.callTimers.values()) clearTimeout(t);
     this.callTimers.clear();
@@ -395,7 +396,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.stats.connects++;
     this.backoff.reset();
     this.restartRetry = null;
-    clearTimeout(this.ringLossTimer);
+    this.clearRingLoss();
     this.update({ connection: 'connected', error: null });
     this.emit('connection', 'connected');
     this.startHeartbeat();
@@ -489,11 +490,16 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     }
   }
 
-  /** Signaling lost while calls ring: end them locally after a grace so nothing rings forever. */
+  /**
+   * Signaling lost while calls ring: end them locally after a grace so nothing rings forever.
+   * Armed once per loss: every failed reconnect attempt calls this again, and re-arming would
+   * push the end back each time (with a short backoff, for as long as the server stays away).
+   */
   private armRingLoss(): void {
-    clearTimeout(this.ringLossTimer);
+    if (this.ringLossTimer !== undefined) return;
     if (!this.state.calls.some((c) => c.local === 'ringing-in' || c.local === 'ringing-out')) return;
     this.ringLossTimer = setTimeout(() => {
+      this.ringLossTimer = undefined;
       if (this.connected) return;
       for (const c of this.state.calls) {
         if (c.local === 'ringing-in' || c.local === 'ringing-out') {
@@ -501,6 +507,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
         }
       }
     }, this.ringLossGraceMs);
+  }
+
+  private clearRingLoss(): void {
+    clearTimeout(this.ringLossTimer);
+    this.ringLossTimer = undefined;
   }
 
   private async sync(): Promise<void> {
@@ -678,18 +689,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.refreshToken = null;
     this.watched.clear();
     this.stats.connects = 0;
-    this.update({
-      phase: 'signed-out',
-      user: null,
-      connection: 'offline',
-      status: 'available',
-      presence: 'offline',
-      account: INITIAL_ACCOUNT,
-      calls: [],
-      missedCount: 0,
-      history: [],
-      ...patch,
-    });
+    this.update({ ...SIGNED_OUT, ...patch });
   }
 
   private update(patch: Partial<SessionState>): void {

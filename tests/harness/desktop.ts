@@ -9,11 +9,15 @@ import type { Page } from 'playwright-core';
 import { HostBridge } from '../../src/core/host-bridge.js';
 import { MemoryStore } from '../../src/core/ports.js';
 import { SettingsStore } from '../../src/core/settings.js';
-import { Softphone } from '../../src/core/softphone.js';
+import { Softphone, type SoftphoneOptions } from '../../src/core/softphone.js';
+import { APP_ID, PRODUCT_NAME } from '../../src/main/app/constants.js';
+import { createDesktopSession } from '../../src/main/app/session.js';
+import { FreedesktopNotifier } from '../../src/main/node/freedesktop-notifier.js';
 import { waitForState } from '../helpers/phone.js';
 import { TEST_PASSWORD } from '../helpers/server.js';
 import { toneFile } from '../helpers/tones.js';
 import { launchDesktopChromium, type DesktopChromium } from './desktop-chromium.js';
+import { shellPorts, type DesktopShell, type DesktopShellOptions } from './desktop-shell.js';
 import { attachBridge, type PageBridge } from './page-bridge.js';
 import { rendererUrl, type HarnessServer } from './urls.js';
 
@@ -32,6 +36,8 @@ export interface DesktopApp {
   show(): Promise<void>;
   /** Opens the compact ringing window (`index.html#ringing`) in its own window. */
   openRingingWindow(): Promise<Page>;
+  /** The real DesktopApp around the core (only with the `shell` option). */
+  shell?: DesktopShell;
   close(): Promise<void>;
 }
 
@@ -44,9 +50,20 @@ export interface DesktopOptions {
   height?: number;
   /** Raw audio (no echo cancellation etc.) so tones survive; default true. */
   rawAudio?: boolean;
+  /**
+   * Run the desktop shell too: the real DesktopApp (notifications, ringing
+   * window, power, links) composed by createDesktopSession as the Electron
+   * main process does, with the real FreedesktopNotifier when a bus address
+   * is given (tests/harness/desktop-shell.ts). `hide()` / `show()` then go
+   * through its main-window port, and the app's own show / hide move the window.
+   */
+  shell?: DesktopShellOptions;
+  /** Core tuning (e.g. a short heartbeat or ended-call linger). */
+  core?: Partial<Pick<SoftphoneOptions, 'heartbeatIntervalMs' | 'endedCallLingerMs' | 'ringingLossGraceMs' | 'requestTimeoutMs'>>;
 }
 
 export async function openDesktop(server: HarnessServer, username: string, opts: DesktopOptions = {}): Promise<DesktopApp> {
+  if (opts.shell) return openDesktopWithShell(server, username, opts, opts.shell);
   const { toneHz = 440, signedIn = true, rawAudio = true } = opts;
   await server.addUser(username);
   const store = new MemoryStore();
@@ -56,6 +73,7 @@ export async function openDesktop(server: HarnessServer, username: string, opts:
     store,
     reconnectBaseMs: 100,
     reconnectMaxMs: 1_000,
+    ...opts.core,
   });
   const settings = new SettingsStore(store);
   await settings.load();
@@ -96,4 +114,88 @@ export async function openDesktop(server: HarnessServer, username: string, opts:
     },
   };
   return app;
+}
+
+/** openDesktop with the real DesktopApp around the core (see DesktopOptions.shell). */
+async function openDesktopWithShell(
+  server: HarnessServer,
+  username: string,
+  opts: DesktopOptions,
+  shellOpts: DesktopShellOptions,
+): Promise<DesktopApp> {
+  const { toneHz = 440, signedIn = true, rawAudio = true } = opts;
+  await server.addUser(username);
+  const notifier = shellOpts.busAddress
+    ? await FreedesktopNotifier.connect({ appName: PRODUCT_NAME, desktopEntry: APP_ID, busAddress: shellOpts.busAddress })
+    : null;
+  const chrome = await launchDesktopChromium({ microphoneWav: toneFile(toneHz), width: opts.width, height: opts.height }).catch((err: unknown) => {
+    notifier?.disconnect();
+    throw err;
+  });
+  const edge = shellPorts(chrome, notifier ?? shellOpts.notifier);
+  const session = await createDesktopSession({
+    store: new MemoryStore(),
+    ports: edge.ports,
+    platform: process.platform,
+    appVersion: 'test',
+    deviceName: `${username}'s desktop`,
+    core: { reconnectBaseMs: 100, reconnectMaxMs: 1_000, ...opts.core },
+  });
+  const { phone, settings, bridge, desktop } = session;
+  let pageBridge: PageBridge | undefined;
+  const close = async () => {
+    pageBridge?.detach();
+    await desktop.dispose();
+    await chrome.close();
+    await phone.stop();
+    notifier?.disconnect();
+  };
+  try {
+    // Conditions in tests mix surface changes and session states.
+    phone.on('state', () => edge.os.poke());
+    await desktop.start();
+    if (signedIn) {
+      const res = await bridge.invoke('session.login', { serverUrl: server.url, username, password: TEST_PASSWORD });
+      if (!res.ok) throw new Error(`${username} could not sign in: ${res.error.message}`);
+      await waitForState(phone, (s) => s.connection === 'connected', 10_000, `${username} desktop connected`);
+    }
+    pageBridge = await attachBridge(chrome.context, bridge);
+    // As Electron's did-finish-load / did-start-navigation tell the app when the window can take commands.
+    const page = chrome.page;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) desktop.rendererGone();
+    });
+    page.on('load', () => desktop.rendererReady());
+    const url = rendererUrl(server, { rawAudio });
+    await page.goto(url);
+    const shell: DesktopShell = {
+      app: desktop,
+      os: edge.os,
+      mainWindow: edge.mainWindow,
+      ringingWindow: edge.ringingWindow,
+      events: edge.events,
+      waitForEvent: edge.waitForEvent,
+    };
+    return {
+      username,
+      phone,
+      settings,
+      bridge,
+      chrome,
+      page,
+      pageBridge,
+      // The renderer's `window.hide` reaches the main-window port (createDesktopSession's hook).
+      get hideRequests() {
+        return edge.mainWindow.hides;
+      },
+      hide: () => edge.mainWindow.userSets(false),
+      show: () => edge.mainWindow.userSets(true),
+      openRingingWindow: () => chrome.newWindow(`${url}#ringing`),
+      shell,
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
 }

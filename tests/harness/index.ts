@@ -1,5 +1,6 @@
 /** The headless desktop harness and web softphone helpers for acceptance tests. */
 export { openDesktop, type DesktopApp, type DesktopOptions } from './desktop.js';
+export type { DesktopShell, DesktopShellOptions, SurfaceEvent } from './desktop-shell.js';
 export { openWeb, signInThroughUi, type WebApp, type WebOptions } from './web.js';
 export { attachBridge } from './page-bridge.js';
 export { launchDesktopChromium } from './desktop-chromium.js';

@@ -76,6 +76,44 @@ export async function probeRingtone(page: Page, listenMs = 3_300): Promise<Ringt
   }, listenMs);
 }
 
+export interface RingtoneEvent {
+  type: 'playing' | 'pause';
+  /** Wall clock (ms epoch) in the page: comparable with Date.now() in the test and the server's times. */
+  at: number;
+}
+
+/**
+ * Starts recording when the ringtone element starts and stops sounding
+ * ('playing' / 'pause' events, with their time), to measure ring latency.
+ * Recording lasts until the page reloads; read it with ringtoneEvents().
+ */
+export async function recordRingtone(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __ringtoneEvents?: { type: string; at: number }[] };
+    if (w.__ringtoneEvents) return;
+    const events: { type: string; at: number }[] = (w.__ringtoneEvents = []);
+    const el = document.querySelector<HTMLAudioElement>('[data-testid="ringtone"]');
+    if (!el) throw new Error('the page has no ringtone element (is this the main window?)');
+    for (const type of ['playing', 'pause'] as const) el.addEventListener(type, () => events.push({ type, at: Date.now() }));
+  });
+}
+
+export async function ringtoneEvents(page: Page): Promise<RingtoneEvent[]> {
+  return page.evaluate(() => (window as unknown as { __ringtoneEvents?: RingtoneEvent[] }).__ringtoneEvents ?? []);
+}
+
+/** Waits for the first ringtone event of `type` at or after `since` (ms epoch). */
+export async function waitForRingtoneEvent(page: Page, type: RingtoneEvent['type'], since: number, timeoutMs = 5_000): Promise<RingtoneEvent> {
+  // Polled from here, not in the page: a hidden page's timers are throttled (to 1 Hz in Chromium).
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await ringtoneEvents(page)).find((e) => e.type === type && e.at >= since);
+    if (found) return found;
+    if (Date.now() >= deadline) throw new Error(`the ringtone gave no '${type}' event within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function ringtonePaused(page: Page): Promise<boolean> {
   return page.evaluate(() => document.querySelector<HTMLAudioElement>('[data-testid="ringtone"]')?.paused ?? true);
 }

@@ -20,9 +20,9 @@ export interface Spectrum {
 export async function spectrumOf(page: Page, frequencies: number[], selector = '[data-testid="remote-audio"]', durationMs = 600): Promise<Spectrum> {
   return page.evaluate(
     async ({ selector, frequencies, durationMs }) => {
-      const el = document.querySelector(selector) as HTMLMediaElement | null;
+      const el = document.querySelector<HTMLMediaElement>(selector);
       const stream = el?.srcObject as MediaStream | null;
-      if (!stream || stream.getAudioTracks().length === 0) throw new Error(`no audio stream on ${selector}`);
+      if (!stream || stream.getAudioTracks().length === 0) throw new Error(`no audio stream on ${selector}`); // waitForTone matches this text
       const w = window as unknown as { __spectrumCtx?: AudioContext };
       const ctx = (w.__spectrumCtx ??= new AudioContext());
       if (ctx.state !== 'running') await ctx.resume();
@@ -62,7 +62,15 @@ export function hears(s: Spectrum, hz: number, minDb = -70): boolean {
   return Math.abs(s.peakHz - hz) < 15 && (s.levels[hz] ?? -200) > minDb;
 }
 
-/** Polls until the page hears `hz` (or, with `expect: false`, until it no longer does). */
+/** The error spectrumOf raises while the element has no stream yet (media not set up). */
+const NO_STREAM = 'no audio stream on ';
+
+/**
+ * Polls until the page hears `hz` (or, with `present: false`, until it no
+ * longer does). An element without a stream yet counts as "not heard" while
+ * polling (the far end's media may still be on its way); at the deadline that
+ * is reported as such.
+ */
 export async function waitForTone(
   page: Page,
   hz: number,
@@ -70,9 +78,20 @@ export async function waitForTone(
 ): Promise<Spectrum> {
   const deadline = Date.now() + timeoutMs;
   let last: Spectrum | undefined;
+  let noStream = false;
   while (Date.now() < deadline) {
-    last = await spectrumOf(page, [hz], selector);
+    try {
+      last = await spectrumOf(page, [hz], selector);
+      noStream = false;
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes(NO_STREAM))) throw err;
+      noStream = true;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     if (hears(last, hz) === present) return last;
   }
-  throw new Error(`tone ${hz} Hz ${present ? 'never heard' : 'never stopped'}; last spectrum ${JSON.stringify(last)}`);
+  const where = selector ?? '[data-testid="remote-audio"]';
+  const why = noStream ? `${where} still has no audio stream (the far end's media never arrived)` : `last spectrum ${JSON.stringify(last)}`;
+  throw new Error(`tone ${hz} Hz ${present ? 'never heard' : 'never stopped'} within ${timeoutMs} ms; ${why}`);
 }

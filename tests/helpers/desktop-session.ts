@@ -36,7 +36,34 @@ export interface DesktopSessionEnv {
   waitForDisplayed(n: number, timeoutMs?: number): Promise<void>;
   /** Presses the button labelled `label` on the newest notification (dunstctl action 0). */
   invokeAction(label: string): Promise<void>;
+  /**
+   * The action menu dunst offered the last time an action was invoked (what
+   * the notification carried), e.g. [{ label: 'Answer', key: 'answer', … }].
+   */
+  lastMenu(): MenuEntry[];
   stop(): Promise<void>;
+}
+
+/** One line of dunst's action menu: `#Answer (Incoming call) [7,answer]`. */
+export interface MenuEntry {
+  label: string;
+  /** The notification's summary. */
+  summary: string;
+  /** The notification id (as Notify returned it). */
+  id: number;
+  /** The action key the sender gave. */
+  key: string;
+  line: string;
+}
+
+export function parseMenu(text: string): MenuEntry[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const m = /^#(.*) \((.*)\) \[(\d+),(.*)\]$/.exec(line);
+      return m ? { label: m[1]!, summary: m[2]!, id: Number(m[3]), key: m[4]!, line } : { label: line, summary: '', id: 0, key: '', line };
+    });
 }
 
 export function desktopSessionAvailable(): string | null {
@@ -146,11 +173,13 @@ export async function startDesktopSession(): Promise<DesktopSessionEnv> {
 
     // dunst's "dmenu" is this script: it gets the action list on stdin and
     // prints the line to invoke — the label written to pick.txt, else $DUNST_PICK.
+    // It keeps a copy of the menu it was offered (menu.txt).
     const pickFile = path.join(dir, 'pick.txt');
     const pickScript = path.join(dir, 'pick.sh');
+    const menuFile = path.join(dir, 'menu.txt');
     fs.writeFileSync(
       pickScript,
-      `#!/bin/sh\nlabel="\${DUNST_PICK:-Answer}"\n[ -s "${pickFile}" ] && label="$(cat "${pickFile}")"\ngrep -m1 -- "$label"\n`,
+      `#!/bin/sh\nlabel="\${DUNST_PICK:-Answer}"\n[ -s "${pickFile}" ] && label="$(cat "${pickFile}")"\nmenu="$(cat)"\nprintf '%s\\n' "$menu" > "${menuFile}.tmp" && mv -f "${menuFile}.tmp" "${menuFile}"\nprintf '%s\\n' "$menu" | grep -m1 -- "$label"\n`,
       { mode: 0o755 },
     );
     const rc = path.join(dir, 'dunstrc');
@@ -217,6 +246,9 @@ export async function startDesktopSession(): Promise<DesktopSessionEnv> {
       async invokeAction(label) {
         fs.writeFileSync(pickFile, label);
         await dunstctl('action', '0');
+      },
+      lastMenu() {
+        return fs.existsSync(menuFile) ? parseMenu(fs.readFileSync(menuFile, 'utf8')) : [];
       },
       stop,
     };

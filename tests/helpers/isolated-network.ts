@@ -28,7 +28,7 @@ const run = promisify(execFile);
 export interface IsolatedNetwork {
   /** The test namespace's end: how the isolated party reaches the server. */
   readonly hostAddress: string;
-  /** The isolated party's own address. */
+  /** The isolated party's own address (changes with `restore({ newAddress })`). */
   readonly peerAddress: string;
   /** PID of the process holding the isolated namespace. */
   readonly pid: number;
@@ -38,8 +38,12 @@ export interface IsolatedNetwork {
   exec(cmd: string, args: string[]): Promise<string>;
   /** The isolated party's link goes down: nothing in or out. */
   cut(): Promise<void>;
-  /** The link comes back up. */
-  restore(): Promise<void>;
+  /**
+   * The link comes back up; with `newAddress` (e.g. '10.99.0.3') the party
+   * comes back with another address, as after roaming to another network, so
+   * nothing of the old connections can resume.
+   */
+  restore(opts?: { newAddress?: string }): Promise<void>;
   /** Removes the link and the namespace. */
   close(): Promise<void>;
 }
@@ -93,7 +97,7 @@ export async function createIsolatedNetwork({ subnet = '10.99.0' }: { subnet?: s
   const hostIf = `vch${tag}h`;
   const peerIf = `vch${tag}p`;
   const hostAddress = `${subnet}.1`;
-  const peerAddress = `${subnet}.2`;
+  let peerAddress = `${subnet}.2`;
   const inside = (cmd: string, args: string[]) => sh('nsenter', ['--target', String(pid), '--net', '--', cmd, ...args]);
 
   const scripts = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-netns-'));
@@ -114,7 +118,9 @@ export async function createIsolatedNetwork({ subnet = '10.99.0' }: { subnet?: s
   let closed = false;
   return {
     hostAddress,
-    peerAddress,
+    get peerAddress() {
+      return peerAddress;
+    },
     pid,
     wrap(binary) {
       const file = path.join(scripts, `${path.basename(binary)}-in-netns.sh`);
@@ -126,7 +132,12 @@ export async function createIsolatedNetwork({ subnet = '10.99.0' }: { subnet?: s
     async cut() {
       await inside('ip', ['link', 'set', peerIf, 'down']);
     },
-    async restore() {
+    async restore({ newAddress }: { newAddress?: string } = {}) {
+      if (newAddress && newAddress !== peerAddress) {
+        await inside('ip', ['addr', 'del', `${peerAddress}/24`, 'dev', peerIf]);
+        await inside('ip', ['addr', 'add', `${newAddress}/24`, 'dev', peerIf]);
+        peerAddress = newAddress;
+      }
       await inside('ip', ['link', 'set', peerIf, 'up']);
     },
     async close() {

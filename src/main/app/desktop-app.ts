@@ -93,7 +93,7 @@ export class DesktopApp {
       mainWindow: opts.ports.mainWindow,
       answer: (id) => void this.track(this.answer(id)),
       decline: (id) => void this.track(this.decline(id)),
-      open: () => this.openView('call'),
+      open: () => this.showForCall(),
       log: this.log,
     });
     this.missed = new MissedCallAlerts({
@@ -123,7 +123,7 @@ export class DesktopApp {
       this.phone.on('state', (s) => this.onState(s)),
       // Answered on a surface of this device (ringing window, shortcut, notification): show the call.
       this.phone.on('ring-stopped', (c) => {
-        if (c.local === 'active') this.openView('call');
+        if (c.local === 'active') this.showForCall();
       }),
       this.opts.settings.on('changed', (s) => void this.track(this.applySettings(s))),
     );
@@ -174,6 +174,20 @@ export class DesktopApp {
     this.command({ type: 'show', view });
   }
 
+  /**
+   * Brings the main window up for a call (answered from a notification or the
+   * ringing window, placed from a link or the tray). Only a window that was
+   * not up gets `show` → `call`: the renderer takes that as "opened for this
+   * call" and hides the window again once the calls are over. A window the
+   * user already had open just comes forward (the renderer switches to a call
+   * placed or answered here by itself), and stays open after the call.
+   */
+  showForCall(): void {
+    const wasUp = this.ports.mainWindow.isVisible();
+    this.ports.mainWindow.show();
+    if (!wasUp) this.command({ type: 'show', view: 'call' });
+  }
+
   // ───────────────────────────── links & command line ─────────────────────────────
 
   /** A `tel:` / `softphone:` link (macOS `open-url`, Windows/Linux command line). */
@@ -207,7 +221,7 @@ export class DesktopApp {
    * renderer as a `dial` command (it decides how to reach them).
    */
   async placeCall(target: DialTarget): Promise<void> {
-    this.openView('call');
+    this.showForCall();
     if (target.kind === 'number') {
       this.command({ type: 'dial', target: target.target });
       return;
@@ -234,7 +248,7 @@ export class DesktopApp {
 
   async answer(callId: string): Promise<void> {
     // Forward first: the window's renderer sets up the media for the answered call.
-    this.openView('call');
+    this.showForCall();
     try {
       await this.phone.answer(callId);
     } catch (err) {

@@ -7,19 +7,7 @@ import { SettingsStore } from '../../core/settings.js';
 import { Softphone } from '../../core/softphone.js';
 import type { HostInfo, SoftphoneApi } from '../../shared/contract.js';
 import { LocalStorageStore } from './local-storage-store.js';
-
-const DEVICE_ID_KEY = 'deviceId';
-
-/** A stable id for this browser profile, so the server recognises the device across reloads. */
-function deviceId(storage: Storage): string {
-  const key = `softphone:${DEVICE_ID_KEY}`;
-  let id = storage.getItem(key);
-  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
-    id = `web-${crypto.randomUUID()}`;
-    storage.setItem(key, id);
-  }
-  return id;
-}
+import { claimTabDevice } from './tab-device.js';
 
 function browserName(): string {
   const ua = navigator.userAgent;
@@ -35,13 +23,15 @@ export interface WebHost {
   phone: Softphone;
 }
 
-export async function createWebHost(storage: Storage = localStorage): Promise<WebHost> {
+export async function createWebHost(storage: Storage = localStorage, tabStorage: Storage = sessionStorage): Promise<WebHost> {
   const store = new LocalStorageStore(storage);
-  const id = deviceId(storage);
+  // Every tab is a device of its own, so all of them ring (tab-device.ts).
+  const { deviceId: id, slot } = await claimTabDevice(storage, tabStorage);
   const platform = navigator.platform || 'web';
   const info: HostInfo = { kind: 'web', platform, appVersion: __APP_VERSION__, deviceId: id };
+  const name = `${browserName()} on ${platform}${slot === 0 ? '' : slot === null ? ' (another tab)' : ` (tab ${slot + 1})`}`;
   const phone = new Softphone({
-    device: { deviceId: id, kind: 'web', name: `${browserName()} on ${platform}`.slice(0, 80), appVersion: __APP_VERSION__ },
+    device: { deviceId: id, kind: 'web', name: name.slice(0, 80), appVersion: __APP_VERSION__ },
     store,
   });
   // The page's own origin serves the web softphone, so it is the natural default server.

@@ -15,6 +15,10 @@
  *   it has no media session, so the offerer sends a `fresh` offer and the
  *   other side sends `restart-request {fresh}`; whoever receives `fresh`
  *   replaces its peer connection.
+ * - Signaling dropped too (this device lost its network): what was sent
+ *   meanwhile may be lost, so once it is back the recovery tries again at
+ *   once and gets a full deadline; so does the far end's once it hears
+ *   from this side again (an offer or a restart request).
  * - No audio path within the deadline: the call is hung up with a reason,
  *   so nobody sits in a silent call.
  */
@@ -34,6 +38,7 @@ export const RECOVERY_RETRY_MS = 3_000;
 /** The callee asks for an offer when none arrived this long after answering. */
 export const OFFER_NUDGE_MS = 4_000;
 const MAX_PENDING_ICE = 200;
+const LOST_REASON = 'The audio connection was lost and could not be restored.';
 
 export type MediaPhase = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
 
@@ -90,11 +95,14 @@ export class CallMedia {
   private closed = false;
   private recovering = false;
   private recoveryAttempts = 0;
+  /** The far end was heard from during the current recovery (see farEndIsBack). */
+  private farEndHeard = false;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private disconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setInterval> | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private nudgeTimer: ReturnType<typeof setTimeout> | undefined;
+  private staleOfferTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly sampler = new QualitySampler();
 
   constructor(
@@ -153,6 +161,17 @@ export class CallMedia {
     if (changed) void this.applySending();
   }
 
+  /**
+   * This device's signaling connection came back after a loss. Offers and
+   * restart requests sent meanwhile may have gone nowhere, so a recovery in
+   * progress tries again now, with a full deadline from now.
+   */
+  signalingRestored(): void {
+    if (this.closed || !this.recovering) return;
+    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
+    this.attemptRecovery();
+  }
+
   onSignal(signal: MediaSignal): void {
     switch (signal.type) {
       case 'offer':
@@ -206,6 +225,7 @@ export class CallMedia {
     clearTimeout(this.watchdog);
     clearTimeout(this.disconnectTimer);
     clearTimeout(this.nudgeTimer);
+    clearTimeout(this.staleOfferTimer);
     clearInterval(this.retryTimer);
     clearInterval(this.statsTimer);
     this.pc?.close();
@@ -257,6 +277,7 @@ export class CallMedia {
   private async onOffer(signal: Extract<MediaSignal, { type: 'offer' }>): Promise<void> {
     if (this.isOfferer) return; // only the caller's device offers
     clearTimeout(this.nudgeTimer);
+    this.farEndIsBack();
     if (!this.pc || signal.fresh) {
       if (!this.pc && signal.iceRestart) {
         // An ICE restart of a session this renderer no longer has (it reloaded): ask for a fresh one.
@@ -310,9 +331,22 @@ export class CallMedia {
 
   private async onRestartRequest(fresh: boolean): Promise<void> {
     if (!this.isOfferer) return;
+    this.farEndIsBack();
     const pc = this.pc;
     if (fresh || !pc || pc.connectionState === 'failed' || pc.connectionState === 'closed') await this.negotiate('fresh');
     else await this.negotiate('ice-restart');
+  }
+
+  /**
+   * The far end is heard through signaling during a recovery (it may have been
+   * offline until now): the recovery gets a full deadline from now. Once per
+   * recovery, so two sides that keep signaling without ever getting audio
+   * through still give up.
+   */
+  private farEndIsBack(): void {
+    if (!this.recovering || this.farEndHeard) return;
+    this.farEndHeard = true;
+    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
   }
 
   private async requestRestart(fresh: boolean): Promise<void> {
@@ -363,6 +397,7 @@ export class CallMedia {
       this.recovering = false;
       this.recoveryAttempts = 0;
       this.deps.onStatus({ phase: 'connected' });
+      this.dropUnansweredOffer();
     } else if (state === 'disconnected') {
       this.disconnectTimer ??= setTimeout(() => {
         this.disconnectTimer = undefined;
@@ -376,8 +411,9 @@ export class CallMedia {
   private startRecovery(): void {
     if (this.closed || this.recovering) return;
     this.recovering = true;
+    this.farEndHeard = false;
     this.deps.onStatus({ phase: 'reconnecting' });
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, 'The audio connection was lost and could not be restored.');
+    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
     this.attemptRecovery();
     clearInterval(this.retryTimer);
     this.retryTimer = setInterval(() => this.attemptRecovery(), RECOVERY_RETRY_MS);
@@ -393,6 +429,26 @@ export class CallMedia {
     const fresh = !this.pc || attempt > 0 || this.pc.connectionState === 'closed';
     if (this.isOfferer) this.serial(() => this.negotiate(fresh ? 'fresh' : 'ice-restart'));
     else void this.requestRestart(fresh);
+  }
+
+  /**
+   * The session healed by itself (the link came back with the same addresses)
+   * while an ICE-restart offer of ours was still unanswered: its answer was lost
+   * with the link, or the far end never got it. Once it is clearly not coming,
+   * roll the offer back, so the session is clean and the next recovery can
+   * restart ICE again (negotiate skips an ICE restart while an offer is pending).
+   */
+  private dropUnansweredOffer(): void {
+    const pc = this.pc;
+    if (!this.isOfferer || !pc?.remoteDescription || pc.signalingState !== 'have-local-offer') return;
+    const gen = this.generation;
+    clearTimeout(this.staleOfferTimer);
+    this.staleOfferTimer = setTimeout(() => {
+      this.serial(async () => {
+        if (gen !== this.generation || pc.signalingState !== 'have-local-offer' || pc.connectionState !== 'connected') return;
+        await pc.setLocalDescription({ type: 'rollback' });
+      });
+    }, RECOVERY_RETRY_MS);
   }
 
   private armWatchdog(ms: number, reason: string): void {

@@ -27,6 +27,8 @@ export class MediaEngine {
   private statuses: MediaStatuses = new Map();
   private readonly listeners = new Set<() => void>();
   private settings: DeviceSettings;
+  /** The signaling connection as of the last snapshot (to notice it coming back). */
+  private connection: SessionState['connection'] | null = null;
 
   constructor(
     private readonly api: SoftphoneApi,
@@ -74,6 +76,9 @@ export class MediaEngine {
 
   private update(state: SessionState | null): void {
     const calls = state?.phase === 'signed-in' ? state.calls : [];
+    const connection = state?.connection ?? null;
+    const reconnected = connection === 'connected' && this.connection !== null && this.connection !== 'connected';
+    this.connection = connection;
     const activeHere = new Map<string, CallInfo>();
     for (const c of calls) {
       if (c.local === 'ringing-in' || c.local === 'ringing-out') this.seenBeforeActive.add(c.callId);
@@ -99,6 +104,8 @@ export class MediaEngine {
         m.update(c);
       }
     }
+    // Signaling is back: media recoveries that could not reach the far end meanwhile retry now.
+    if (reconnected) for (const m of this.media.values()) m.signalingRestored();
     // Forget statuses of calls the session no longer lists.
     const listed = new Set(calls.map((c) => c.callId));
     if ([...this.statuses.keys()].some((id) => !listed.has(id))) {

@@ -18,6 +18,11 @@ export const CONNECTION_LABELS: Record<ConnectionState, string> = {
   reconnecting: 'Reconnecting…',
 };
 
+/** "1 missed call", "3 missed calls": the count in words that read naturally. */
+export function missedCallsLabel(count: number): string {
+  return count === 1 ? '1 missed call' : `${count} missed calls`;
+}
+
 /** "mm:ss", or "h:mm:ss" past an hour. */
 export function formatDuration(totalSec: number): string {
   const s = Math.max(0, Math.floor(totalSec));
@@ -46,12 +51,38 @@ export function outgoingStatus(call: CallInfo): { label: string; detail?: string
     case 'cancelled':
       return { label: 'Cancelled' };
     case 'failed':
-      return { label: 'Call failed', detail: 'The call could not be connected.' };
+      return { label: 'Call failed', detail: failedDetail(call) };
     case 'completed':
       return { label: 'Call ended' };
     default:
       return { label: 'Call ended' };
   }
+}
+
+/** Why a call failed before it was answered, as far as this device knows. */
+function failedDetail(call: CallInfo): string {
+  switch (call.endReason) {
+    case 'server_restart':
+      return 'The call was interrupted because the server restarted.';
+    case 'device_lost':
+      // This device's connection or the other side's: either way the call could not go on.
+      return 'The connection was lost before the call could be connected.';
+    default:
+      return 'The call could not be connected.';
+  }
+}
+
+/**
+ * What the callee is told when a call that rang here failed (the server or a
+ * connection went away): the incoming dialog just vanishing would leave them
+ * wondering. Missed, cancelled and answered-elsewhere calls need no notice.
+ */
+export function ringingFailedNotice(call: CallInfo): string | null {
+  if (call.local !== 'ended' || call.outcome !== 'failed') return null;
+  const name = call.peer.displayName;
+  return call.endReason === 'server_restart'
+    ? `The call from ${name} was interrupted because the server restarted.`
+    : `The call from ${name} was cut off before you could answer: the connection was lost.`;
 }
 
 /** Outcome words in the history list. */

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNod
 import type { CallInfo, HostEvent, SessionState } from '../../shared/contract.js';
 import { SET_STATUSES, type SetStatus } from '../../shared/protocol/index.js';
 import { describeError } from '../state/errors.js';
-import { CONNECTION_LABELS, STATUS_LABELS, formatDuration } from '../state/labels.js';
+import { CONNECTION_LABELS, STATUS_LABELS, formatDuration, missedCallsLabel, ringingFailedNotice } from '../state/labels.js';
 import { Announcer } from './Announcer.js';
 import { useMediaStatuses, useServices, useSession } from './app-context.js';
 import { CallScreen } from './call/CallScreen.js';
@@ -68,6 +68,18 @@ function Shell({ session }: { session: SessionState }) {
   const { primary, others, markInvolved } = useCallPane(session, dismissed, preferred);
   const incoming = session.calls.find((c) => c.local === 'ringing-in');
   const activeHere = session.calls.find((c) => c.local === 'active' && !c.held);
+
+  // A call that rang here and failed (server or connection gone) says so instead of silently vanishing.
+  const ringingHere = useRef(new Set<string>());
+  useEffect(() => {
+    for (const c of session.calls) {
+      if (c.local === 'ringing-in') ringingHere.current.add(c.callId);
+      else if (ringingHere.current.delete(c.callId)) {
+        const text = ringingFailedNotice(c);
+        if (text) setNotice(text);
+      }
+    }
+  }, [session.calls]);
 
   // A new call (placed or answered here) brings the call pane forward.
   const lastPrimary = useRef<string | null>(null);
@@ -325,7 +337,7 @@ function Sidebar({
             missed > 0 ? (
               <span className="badge nav-badge" id={badgeId}>
                 <span aria-hidden="true">{missed > 99 ? '99+' : missed}</span>
-                <span className="visually-hidden">{`${missed} missed calls`}</span>
+                <span className="visually-hidden">{missedCallsLabel(missed)}</span>
               </span>
             ) : null,
           )}

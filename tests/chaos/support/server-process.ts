@@ -137,7 +137,7 @@ export class ServerProcess {
     child.once('exit', () => children.delete(child));
     let buffered = '';
     let onListening: (() => void) | undefined;
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
@@ -145,7 +145,7 @@ export class ServerProcess {
         buffered = buffered.slice(nl + 1);
         this.output.push(`[life ${life}] ${line}`);
         try {
-          const entry = { ...(JSON.parse(line) as Record<string, unknown>), life };
+          const entry: Record<string, unknown> = { ...(JSON.parse(line) as Record<string, unknown>), life };
           this.logs.push(entry);
           if (entry.msg === 'server listening') onListening?.();
         } catch {
@@ -153,7 +153,7 @@ export class ServerProcess {
         }
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => this.output.push(`[life ${life}] ${chunk.toString('utf8')}`));
+    child.stderr.on('data', (chunk: Buffer) => this.output.push(`[life ${life}] ${chunk.toString('utf8')}`));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

@@ -152,6 +152,33 @@ describe('incoming call while the app is hidden', () => {
     await bob.hangup(call.callId);
   });
 
+  it('marks the window "opened for the call" only when it brings it up (so it hides again after), never a window already open', async () => {
+    const alice = await desktop('open-alice');
+    const bob = await phone('open-bob');
+    const shows = () => alice.commands.filter((c) => c.type === 'show');
+
+    // Open but behind another app: the notification still rings; answering it brings the window forward.
+    alice.os.mainWindow.show();
+    alice.os.mainWindow.focused = false;
+    const call = await bob.dial({ username: 'open-alice' });
+    const note = await alice.until(() => alice.os.notifier.openOfKind('incoming-call')[0], 'notification');
+    note.invoke('answer');
+    await alice.state((s) => s.calls.some((c) => c.callId === call.callId && c.local === 'active'), 'active here');
+    await alice.desktop.settled();
+    expect(alice.os.mainWindow.focused).toBe(true);
+    expect(shows()).toEqual([]);
+    await bob.hangup(call.callId);
+    await alice.state((s) => s.calls.every((c) => c.local === 'ended'), 'call over');
+
+    // Hidden in the tray: a call link brings it up for the call.
+    alice.os.mainWindow.hide();
+    await alice.desktop.openLink('softphone:open-bob');
+    expect(alice.os.mainWindow.visible).toBe(true);
+    expect(shows()).toEqual([{ type: 'show', view: 'call' }]);
+    const out = await alice.state((s) => s.calls.some((c) => c.local === 'ringing-out'), 'calling');
+    await alice.phone.hangup(out.calls.find((c) => c.local === 'ringing-out')!.callId);
+  });
+
   it('leaves ringing to the main window when the user is looking at it', async () => {
     const alice = await desktop('look-alice');
     alice.os.mainWindow.show();

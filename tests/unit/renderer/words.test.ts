@@ -1,7 +1,7 @@
 /** The renderer's words for errors, call outcomes and durations (pure functions). */
 import { describe, expect, it } from 'vitest';
 import { describeError } from '../../../src/renderer/state/errors.js';
-import { formatDuration, historyOutcome, outgoingStatus } from '../../../src/renderer/state/labels.js';
+import { formatDuration, historyOutcome, missedCallsLabel, outgoingStatus } from '../../../src/renderer/state/labels.js';
 import { QualitySampler } from '../../../src/renderer/media/quality.js';
 import type { CallInfo } from '../../../src/shared/contract.js';
 import type { HistoryRecord } from '../../../src/shared/protocol/index.js';
@@ -55,6 +55,11 @@ describe('history words', () => {
     expect(historyOutcome(rec({ direction: 'outgoing' }))).toBe('Outgoing');
     expect(historyOutcome(rec({}))).toBe('Incoming');
     expect(historyOutcome(rec({ direction: 'outgoing', outcome: 'missed' }))).toBe('No answer');
+  });
+  it('counts missed calls in words that read naturally', () => {
+    expect(missedCallsLabel(1)).toBe('1 missed call');
+    expect(missedCallsLabel(3)).toBe('3 missed calls');
+    expect(missedCallsLabel(0)).toBe('0 missed calls');
   });
   it('formats durations', () => {
     expect(formatDuration(0)).toBe('00:00');

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { SessionState } from '../../../shared/contract.js';
 import type { HistoryRecord } from '../../../shared/protocol/index.js';
 import { describeError } from '../../state/errors.js';
-import { formatDuration, formatWhen, historyOutcome } from '../../state/labels.js';
+import { formatDuration, formatWhen, historyOutcome, missedCallsLabel } from '../../state/labels.js';
 import { useServices } from '../app-context.js';
 import { Avatar } from '../components/Avatar.js';
 import { Icon } from '../components/Icon.js';
@@ -74,7 +74,7 @@ export function HistoryView({ session, onDial }: { session: SessionState; onDial
       </header>
       {session.missedCount > 0 && (
         <p className="muted history-summary">
-          {session.missedCount === 1 ? '1 missed call you have not seen yet.' : `${session.missedCount} missed calls you have not seen yet.`}
+          {`${missedCallsLabel(session.missedCount)} you have not seen yet.`}
         </p>
       )}
       {error && (
