@@ -55,6 +55,12 @@ export interface SoftphoneOptions {
   endedCallLingerMs?: number;
   /** Ringing calls are ended locally when signaling stays lost this long. */
   ringingLossGraceMs?: number;
+  /**
+   * Runs `fn` exclusively among every instance sharing `store` (several
+   * browser tabs share one refresh token; the web host passes a Web Locks
+   * based lock). Without it, refreshes are serialised within this instance only.
+   */
+  exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface SoftphoneEvents extends Record<string, unknown> {
@@ -581,9 +587,18 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private refreshTokens(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        if (!this.api || !this.refreshToken) throw new ProtocolError('unauthorized', 'not signed in');
-        const tokens = await this.api.refresh(this.refreshToken);
-        await this.adoptTokens(tokens);
+        const api = this.api;
+        if (!api || !this.refreshToken) throw new ProtocolError('unauthorized', 'not signed in');
+        const rotate = async () => {
+          // Another instance sharing the store (another tab) may have rotated the
+          // token already: presenting our stale copy would look like theft.
+          const saved = await this.opts.store.get<StoredSession>(SESSION_KEY);
+          if (saved?.refreshToken && saved.serverUrl === api.serverUrl) this.refreshToken = saved.refreshToken;
+          const fresh = await api.refresh(this.refreshToken!);
+          await this.adoptTokens(fresh);
+          return fresh;
+        };
+        const tokens = this.opts.exclusive ? await this.opts.exclusive('softphone-token-refresh', rotate) : await rotate();
         if (this.state.user?.displayName !== tokens.user.displayName) this.update({ user: tokens.user });
       } finally {
         this.refreshing = null;

@@ -33,6 +33,10 @@ export async function createWebHost(storage: Storage = localStorage, tabStorage:
   const phone = new Softphone({
     device: { deviceId: id, kind: 'web', name: name.slice(0, 80), appVersion: __APP_VERSION__ },
     store,
+    // Tabs of one browser share the stored refresh token: rotate it one tab at a time.
+    exclusive: navigator.locks
+      ? (name, fn) => navigator.locks.request(name, () => fn())
+      : undefined,
   });
   // The page's own origin serves the web softphone, so it is the natural default server.
   const settings = new SettingsStore(store, { serverUrl: location.origin });

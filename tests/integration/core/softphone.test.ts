@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Softphone } from '../../../src/core/softphone.js';
-import { signIn, waitForState } from '../../helpers/phone.js';
+import { MemoryStore } from '../../../src/core/ports.js';
+import { createPhone, signIn, waitForState } from '../../helpers/phone.js';
+import { TEST_PASSWORD } from '../../helpers/server.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
@@ -74,5 +76,36 @@ describe('softphone core against a real server', () => {
     await bob.hangup(call.callId);
     await waitForState(alice, (s) => s.calls.find((c) => c.callId === call.callId)?.local === 'ended');
     expect(await server.storage.history.recordsForCall(call.callId)).toHaveLength(2);
+  });
+
+  it('instances sharing one store (browser tabs) rotate the refresh token without tripping reuse detection', async () => {
+    await server.addUser('tabby');
+    const store = new MemoryStore();
+    let queue = Promise.resolve();
+    // What the web host does with the Web Locks API: one refresh at a time across tabs.
+    const exclusive = <T,>(_name: string, fn: () => Promise<T>): Promise<T> => {
+      const run = queue.then(fn);
+      queue = run.then(() => undefined, () => undefined);
+      return run;
+    };
+    const first = createPhone('tabby', 'web', { store, exclusive });
+    phones.push(first);
+    await first.login(server.url, 'tabby', TEST_PASSWORD);
+    await waitForState(first, (s) => s.connection === 'connected');
+    // A second tab opens: it restores from the shared store, which rotates the token.
+    const second = createPhone('tabby', 'web', { store, exclusive });
+    phones.push(second);
+    expect(await second.restore()).toBe(true);
+    await waitForState(second, (s) => s.connection === 'connected');
+    // The first tab's scheduled refresh comes later (private: normally driven by a timer).
+    const refresh = (p: Softphone) => (p as unknown as { refreshTokens(): Promise<void> }).refreshTokens();
+    await refresh(first);
+    await refresh(second);
+    await refresh(first);
+    expect(first.snapshot().phase).toBe('signed-in');
+    expect(second.snapshot().phase).toBe('signed-in');
+    // Both still work against the server.
+    expect((await first.iceServers()).length).toBeGreaterThanOrEqual(0);
+    expect((await second.iceServers()).length).toBeGreaterThanOrEqual(0);
   });
 });
