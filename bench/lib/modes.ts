@@ -55,7 +55,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idle: { devices: 2_000, steps: [0, 500, 1_000, 2_000], cpuWindowSec: 20 },
         callSetup: { devices: 1_000, rates: [50, 200, 500, 1_000, 2_000], windowSec: 4, warmupSec: 1 },
         storm: { devices: 2_000, completedBefore: 50, answeredAcross: 50, ringingAtRestart: 20, timeoutSec: 60 },
-        idleCore: { windowSec: 45 },
+        idleCore: { windowSec: 30 },
       };
     case 'full': {
       const devices = Math.min(20_000, maxDevicesPerProcess(nofileLimit));

@@ -172,6 +172,8 @@ export interface IdleCoreResult {
   baselineCpuMsPerMin: number;
   /** Where the fired timers were created (top frames), with counts. */
   wakeupSources: { source: string; count: number }[];
+  /** Garbage collections during the window (their CPU is in cpuMsPerMin). */
+  gcInWindow: { count: number; ms: number };
   heartbeatIntervalMs: number;
 }
 

@@ -26,13 +26,13 @@ export class WorkerHost {
     });
   }
 
-  static start(name: string, file: string, env: Record<string, string> = {}): WorkerHost {
+  static start(name: string, file: string, env: Record<string, string> = {}, nodeArgs: string[] = []): WorkerHost {
     // BENCH_PROFILE_WORKERS=<dir>: V8 CPU profiles of the load generators (what the clients cost).
     const prof = process.env.BENCH_PROFILE_WORKERS;
     const child = fork(file, [], {
       // No --enable-source-maps: mapping the stack of every failed connect attempt costs the
       // generators CPU that the server under test needs (they share the machine's cores).
-      execArgv: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+      execArgv: [...nodeArgs, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
       env: { ...process.env, ...env, BENCH_WORKER_NAME: name },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

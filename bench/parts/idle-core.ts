@@ -20,7 +20,10 @@ interface Window {
   cpuMs: number;
   sources: { source: string; count: number }[];
   heartbeats: number;
+  gc: { count: number; ms: number };
 }
+
+const SETTLE_MS = 15_000;
 
 export const TARGET_WAKEUPS_PER_MIN = 3;
 export const TARGET_CPU_MS_PER_MIN = 20;
@@ -50,8 +53,10 @@ export const idleCorePart: BenchPart<'idleCore'> = {
         accessToken: u!.accessToken,
       });
       await Promise.all([core.request('connect', args(coreUser, 'core')), bare.request('connect', args(bareUser, 'bare'))]);
-      // Connection setup leaves short-lived timers behind (HTTP keep-alive of the token refresh): let them go.
-      await sleep(ctx.mode === 'smoke' ? 500 : 5_000);
+      // Let the aftermath of connecting pass before the window opens: short-lived timers (HTTP
+      // keep-alive of the token refresh) and V8's memory reducer, which runs a few full GCs
+      // ~8–10 s after activity stops (~80 ms of CPU, once). A core idle for hours has had both.
+      await sleep(ctx.mode === 'smoke' ? 500 : SETTLE_MS);
       await Promise.all([core.request('start'), bare.request('start')]);
       await sleep(ctx.sizes.idleCore.windowSec * 1_000);
       const [c, b] = await Promise.all([core.request<Window>('stop'), bare.request<Window>('stop')]);
@@ -66,6 +71,7 @@ export const idleCorePart: BenchPart<'idleCore'> = {
           baselineWakeupsPerMin: round(perMin(b.wakeups, b), 2),
           baselineCpuMsPerMin: round(perMin(b.cpuMs, b), 2),
           wakeupSources: c.sources,
+          gcInWindow: { count: c.gc.count, ms: round(c.gc.ms, 1) },
           heartbeatIntervalMs: CORE_HEARTBEAT_MS,
         },
       };

@@ -62,7 +62,7 @@ async function measure(ctx: PartContext, kind: ServerKind, dataDir: string, seed
         connected = step;
       }
       // Let post-connect requests finish before sampling.
-      await sleep(ctx.mode === 'smoke' ? 200 : 1_500);
+      await sleep(ctx.mode === 'smoke' ? 200 : 1_000);
       const m = await server.mem();
       memory.push({ devices: connected, rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes });
       ctx.log(`idle/${kind}: ${connected} devices, rss ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB, heap ${(m.heapUsedBytes / 2 ** 20).toFixed(1)} MiB`);

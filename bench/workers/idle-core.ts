@@ -10,6 +10,7 @@
  * (transport pings only): the floor any socket.io client pays.
  */
 import { createHook } from 'node:async_hooks';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { Softphone } from '../../src/core/softphone.js';
 import { serveCommands } from '../lib/worker-protocol.js';
@@ -20,13 +21,17 @@ const timerSource = new Map<number, string>();
 const fired = new Map<string, number>();
 let counting = false;
 
-/** Where a timer was created: the first frames outside Node's internals and this file. */
+/**
+ * Where a timer was created: the names of the first two functions outside Node's
+ * internals and this accounting (no source maps: mapping every stack would cost the
+ * measured process CPU; esbuild keeps function names).
+ */
 function creationSite(): string {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
   const frames = stack
     .map((l) => l.trim().replace(/^at /, ''))
-    .filter((l) => !l.includes('node:internal') && !l.includes('node:timers') && !l.includes('idle-core.'))
-    .map((l) => l.replace(/\(?(file:\/\/)?\/[^)]*\/(node_modules\/|src\/|bench\/)/, '($2').replace(/:\d+\)?$/, ')'));
+    .filter((l) => !l.includes('node:internal') && !l.includes('node:timers') && !/creationSite|emitInit|AsyncHook/.test(l))
+    .map((l) => l.replace(/ \(.*\)$/, '').replace(/^async /, ''));
   return frames.slice(0, 2).join(' ← ') || 'unknown';
 }
 
@@ -43,6 +48,15 @@ createHook({
     timerSource.delete(asyncId);
   },
 }).enable();
+
+// Garbage collections during the window (a full GC of an idle heap is the largest single CPU cost).
+const gcs: { atMs: number; ms: number; kind: number }[] = [];
+new PerformanceObserver((list) => {
+  if (!counting) return;
+  for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+    gcs.push({ atMs: e.startTime - t0, ms: e.duration, kind: e.detail?.kind ?? 0 });
+  }
+}).observe({ entryTypes: ['gc'] });
 
 let phone: Softphone | null = null;
 let socket: Socket | null = null;
@@ -88,6 +102,7 @@ serveCommands({
   },
   start() {
     fired.clear();
+    gcs.length = 0;
     counting = true;
     cpu0 = process.cpuUsage();
     t0 = performance.now();
@@ -104,6 +119,7 @@ serveCommands({
       cpuMs: (cpu.user + cpu.system) / 1000,
       sources,
       heartbeats: phone?.stats.heartbeats ?? 0,
+      gc: { count: gcs.length, ms: gcs.reduce((a, g) => a + g.ms, 0), longest: gcs.sort((a, b) => b.ms - a.ms).slice(0, 3) },
     };
   },
   async exit() {

@@ -53,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([desktop?.close(), web?.close()]);
-  await server?.stop();
+  await server?.close();
 });
 
 afterEach(async (ctx) => {
@@ -179,6 +179,7 @@ describe('the server is SIGKILLed', () => {
     const outgoing = outgoingRegion(desktop.page);
     await outgoing.getByText('Call failed').waitFor();
     await outgoing.getByText('The call was interrupted because the server restarted.').waitFor();
+    expect(await progressTone(desktop.page)).toBe('');
     // Bob's web softphone stops ringing and says why (the server's reason, or its own if it came back later).
     await incomingDialog(web.page).waitFor({ state: 'detached', timeout: 30_000 });
     await web.page.getByRole('alert').filter({ hasText: 'The call from Alice' }).waitFor();

@@ -13,8 +13,8 @@ import { toneFile } from '../../helpers/tones.js';
 
 export interface IsolatedWebApp extends WebApp {
   origin: string;
-  /** Console lines of the page (media recovery steps log there). */
-  console: string[];
+  /** Console lines of the page (media recovery steps log there), for failure messages. */
+  consoleLines: string[];
 }
 
 export async function openIsolatedWeb(
@@ -32,8 +32,8 @@ export async function openIsolatedWeb(
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   await beforeLoad?.(context);
   const page: Page = await context.newPage();
-  const console: string[] = [];
-  page.on('console', (m) => console.push(`${new Date().toISOString()} ${m.type()}: ${m.text()}`));
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`${new Date().toISOString()} ${m.type()}: ${m.text()}`));
   await page.goto(`${origin}/?rawAudio=1`);
   await signInThroughUi(page, username);
   return {
@@ -42,7 +42,7 @@ export async function openIsolatedWeb(
     context,
     page,
     origin,
-    console,
+    consoleLines,
     close: () => browser.close(),
   };
 }

@@ -10,6 +10,7 @@
  * SQLite file, read-only, so a test sees exactly what is durable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +189,12 @@ export class ServerProcess {
     const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(t);
+  }
+
+  /** Stops the server and removes its data directory (end of a test file). */
+  async close(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Log entries of this message (e.g. "device connected"), optionally filtered. */
