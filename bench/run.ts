@@ -3,8 +3,9 @@
  *   npm run bench                    full run (numbers for docs/performance.md)
  *   npm run bench -- --quick         the same parts, smaller, under 4 minutes
  *   npm run bench -- --smoke --out <dir>   tiny sizes; checks the pipeline (npm test)
- * Other flags: --only idle,calls,storm,ring,core,push · --profile (V8 CPU profile of the
- * server during call setup, into <out>/profiles, with the server bundle it refers to) ·
+ * Other flags: --only idle,calls,storm,ring,core,push · --profile (V8 CPU profiles of the
+ * server during call setup and of the restarted server in the storm, with the server bundle
+ * they refer to, into dist/bench/profiles or <out>/profiles) ·
  * --keep (keep the scratch folder) · --server-entry <file> (build the server under test
  * from another entry, e.g. a patched copy of src/, to A/B a change).
  *
@@ -55,7 +56,9 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench [-- --quick | --smoke] [--out DIR] [--only idle,calls,storm,ring,core,push] [--profile] [--keep]');
+    console.log(
+      'usage: npm run bench [-- --quick | --smoke] [--out DIR] [--only idle,calls,storm,ring,core,push] [--profile] [--keep] [--server-entry FILE]',
+    );
     return 0;
   }
   const mode: Mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
@@ -76,7 +79,9 @@ async function main(): Promise<number> {
   log(`mode ${mode}; building the server bundle and the load generators`);
   const build = await buildBench(values['server-entry']);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-bench-'));
-  const ctx: PartContext = { mode, sizes, build, runDir, serverEnv: BENCH_SERVER_ENV, profile: !!values.profile, outDir, log };
+  // Profiles are large: for the default (committed) output folder they go to git-ignored dist/.
+  const profileDir = outDir === DEFAULT_OUT ? path.join(REPO_ROOT, 'dist', 'bench', 'profiles') : path.join(outDir, 'profiles');
+  const ctx: PartContext = { mode, sizes, build, runDir, serverEnv: BENCH_SERVER_ENV, profile: !!values.profile, profileDir, log };
 
   const results: Partial<PartResults> = {};
   const load: Record<string, { before: Contention; after: Contention }> = {};
@@ -105,8 +110,9 @@ async function main(): Promise<number> {
   } finally {
     if (values.profile) {
       // The profile refers to positions in this bundle: keep it next to the profile.
-      fs.mkdirSync(path.join(outDir, 'profiles'), { recursive: true });
-      for (const f of ['cli.mjs', 'cli.mjs.map']) fs.copyFileSync(path.join(path.dirname(build.serverCli), f), path.join(outDir, 'profiles', f));
+      fs.mkdirSync(profileDir, { recursive: true });
+      for (const f of ['cli.mjs', 'cli.mjs.map']) fs.copyFileSync(path.join(path.dirname(build.serverCli), f), path.join(profileDir, f));
+      log(`CPU profiles and the server bundle they refer to: ${profileDir}`);
     }
     removeBuild(build);
     if (values.keep) log(`scratch folder kept: ${runDir}`);

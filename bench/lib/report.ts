@@ -151,9 +151,11 @@ function loadLine(r: BenchResults): string {
   const worst = Math.max(...parts.flatMap(([, l]) => [l.before.cpuPressureAvg60 ?? 0, l.after.cpuPressureAvg60 ?? 0]));
   const detail = parts.map(([name, l]) => `${name} ${num(l.before.loadAvg1, 1)}→${num(l.after.loadAvg1, 1)}`).join(', ');
   const warn =
-    worst > 20
+    worst > 40
       ? ` **Other processes competed for the CPUs during this run (CPU pressure up to ${num(worst, 0)} %): latencies and times are inflated; CPU-time figures (CPU per call, CPU to re-register) are the comparable ones.**`
-      : '';
+      : worst > 10
+        ? ` Some other load was present (CPU pressure up to ${num(worst, 0)} %).`
+        : '';
   return `Machine load (1-min load average before→after each part): ${detail}.${warn}`;
 }
 

@@ -61,6 +61,8 @@ export class ServerUnderTest {
     const spawnedAt = Date.now();
     const log = fs.openSync(spec.logFile, 'a');
     const nodeArgs = ['--expose-gc', '--import', pathToFileURL(build.memProbe).href];
+    // Diagnostics: BENCH_SERVER_NODE_ARGS="--heapsnapshot-signal=SIGUSR2" and the like.
+    nodeArgs.push(...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []));
     if (spec.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${spec.cpuProfDir}`);
     const script = spec.kind === 'app' ? build.serverCli : build.bareServer;
     const env: Record<string, string> = {

@@ -240,8 +240,8 @@ export interface PartContext {
   serverEnv: Record<string, string>;
   /** Run the app server with `--cpu-prof` during the call-setup part. */
   profile: boolean;
-  /** Where profiles are written. */
-  outDir: string;
+  /** Where `--profile` writes CPU profiles (git-ignored dist/bench/profiles for the default output). */
+  profileDir: string;
   log(message: string): void;
 }
 

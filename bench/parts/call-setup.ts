@@ -69,7 +69,7 @@ async function runRates(
     dataDir: kind === 'app' ? dataDir : undefined,
     env: ctx.serverEnv,
     logFile: path.join(ctx.runDir, `calls-${kind}.log`),
-    cpuProfDir: ctx.profile && kind === 'app' ? path.join(ctx.outDir, 'profiles') : undefined,
+    cpuProfDir: ctx.profile && kind === 'app' ? ctx.profileDir : undefined,
   });
   const workers = Array.from({ length: GENERATORS }, (_, i) => WorkerHost.start(`calls-${kind}-${i}`, ctx.build.workers.callLoad));
   const out: RateOutcome[] = [];

@@ -13,6 +13,6 @@ export const pushPart: BenchPart<'push'> = {
   name: 'push',
   keys: ['push'],
   async run() {
-    return { push: { status: 'pending', reason: 'needs the APNs stand-in (in progress)' } };
+    return { push: { status: 'pending', reason: 'needs the APNs stand-in, in progress' } };
   },
 };

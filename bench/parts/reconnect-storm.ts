@@ -106,7 +106,7 @@ async function stormOfCores(ctx: PartContext, dataDir: string, seeded: SeededDev
       env: ctx.serverEnv,
       logFile: path.join(ctx.runDir, `storm-app-${label}.log`),
       // --profile: the restarted server's profile shows what re-registering everyone costs.
-      cpuProfDir: ctx.profile && label === '2' ? path.join(ctx.outDir, 'profiles', 'storm') : undefined,
+      cpuProfDir: ctx.profile && label === '2' ? path.join(ctx.profileDir, 'storm') : undefined,
     });
   let server = await startServer('1');
   const groups = chunk(seeded, GENERATORS);

@@ -16,7 +16,7 @@ export const timeToRingPart: BenchPart<'timeToRing' | 'timeToAudio'> = {
   name: 'ring',
   keys: ['timeToRing', 'timeToAudio'],
   async run() {
-    const reason = 'needs the renderer and the headless desktop harness (in progress)';
+    const reason = 'needs the renderer and the headless desktop harness, in progress';
     return {
       timeToRing: { status: 'pending', reason },
       timeToAudio: { status: 'pending', reason },

@@ -28,7 +28,7 @@ interface ConnectArgs {
    * Reconnect after a drop with the core's policy: after the server closed the
    * connection (a restart), the core's restart schedule (full jitter, 500 ms base,
    * RESTART_MAX_DELAY_MS cap, for RESTART_RETRY_WINDOW_MS); otherwise its exponential
-   * backoff (full jitter, 500 ms base, 30 s cap).
+   * backoff (full jitter, 500 ms base, 10 s cap: the core's defaults).
    */
   reconnect: boolean;
 }
@@ -63,7 +63,7 @@ function openDevice(url: string, spec: DeviceSpec, args: ConnectArgs): Promise<b
     forceNew: true,
     auth: { token: spec.accessToken, deviceId: spec.deviceId, deviceKind: 'desktop', deviceName: `${spec.username} desk`, appVersion: 'bench' },
   });
-  const d: Device = { spec, socket, registered: false, backoff: new Backoff({ baseMs: 500, maxMs: 30_000 }), restart: null };
+  const d: Device = { spec, socket, registered: false, backoff: new Backoff({ baseMs: 500, maxMs: 10_000 }), restart: null };
   devices.push(d);
   const scheduleReconnect = () => {
     if (!args.reconnect || d.retry) return;

@@ -7,8 +7,8 @@ export class Emitter<Events extends Record<string, unknown>> {
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {

@@ -126,7 +126,7 @@ export function inProcessApi(bridge: HostBridge): SoftphoneApi {
     },
     on(event, listener) {
       return bridge.subscribe((e: HostEventName, p: unknown) => {
-        if (e === (event as HostEventName)) listener(structuredClone(p) as never);
+        if (e === (event)) listener(structuredClone(p) as never);
       });
     },
   };

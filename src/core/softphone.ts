@@ -150,7 +150,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.endedLingerMs = opts.endedCallLingerMs ?? 4_000;
     this.ringLossGraceMs = opts.ringingLossGraceMs ?? 8_000;
-    this.backoff = new Backoff({ baseMs: opts.reconnectBaseMs ?? 500, maxMs: opts.reconnectMaxMs ?? 30_000 });
+    this.backoff = new Backoff({ baseMs: opts.reconnectBaseMs ?? 500, maxMs: opts.reconnectMaxMs ?? 10_000 });
   }
 
   get device(): DeviceIdentity {
