@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { BuildOutput } from './build.js';
 import { exited, track } from './children.js';
@@ -32,17 +31,8 @@ export interface MemSample {
   externalBytes: number;
 }
 
-/** A free TCP port on 127.0.0.1 (asks the kernel, then releases it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free port on 127.0.0.1 (shared with the tests). */
+export { freePort } from '../../tests/helpers/services.js';
 
 export class ServerUnderTest {
   private probeId = 0;

@@ -6,38 +6,30 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForState } from '../helpers/phone.js';
-import { TEST_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { TEST_PASSWORD, type TestServer } from '../helpers/server.js';
 import {
   axeSeriousViolations,
   callRegion,
   focusIsVisible,
   incomingDialog,
-  openDesktop,
-  openWeb,
   tabTo,
   waitForCallState,
   type DesktopApp,
   type WebApp,
+  openCallPair,
+  closeCallPair,
 } from '../harness/index.js';
 
 let server: TestServer;
 let desktop: DesktopApp;
 let web: WebApp;
 
+// The web party stays signed out: the login view is scanned and used by keyboard.
 beforeAll(async () => {
-  server = await startTestServer();
-  [desktop, web] = await Promise.all([
-    openDesktop(server, 'ivan', { toneHz: 440 }),
-    // Signed out: the login view is scanned and used by keyboard.
-    openWeb(server, 'judy', { toneHz: 660, signIn: false }),
-  ]);
-  await desktop.page.getByRole('button', { name: 'Contacts' }).waitFor();
+  ({ server, desktop, web } = await openCallPair('ivan', 'judy', { web: { signIn: false } }));
 });
 
-afterAll(async () => {
-  await Promise.allSettled([desktop?.close(), web?.close()]);
-  await server?.stop();
-});
+afterAll(() => closeCallPair({ server, desktop, web }));
 
 function expectNoSerious(violations: Awaited<ReturnType<typeof axeSeriousViolations>>, view: string) {
   expect(violations, `${view}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);

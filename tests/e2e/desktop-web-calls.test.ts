@@ -8,39 +8,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForTone } from '../helpers/audio.js';
 import { waitForState } from '../helpers/phone.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer } from '../helpers/server.js';
 import {
   callRegion,
   incomingDialog,
-  openDesktop,
-  openWeb,
   outgoingRegion,
   progressTone,
   waitForCallState,
   waitForRemoteAudio,
   type DesktopApp,
   type WebApp,
+  openCallPair,
+  closeCallPair,
+  DESKTOP_HZ,
+  WEB_HZ,
 } from '../harness/index.js';
 
-const DESKTOP_HZ = 440;
-const WEB_HZ = 660;
 
 let server: TestServer;
 let desktop: DesktopApp;
 let web: WebApp;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [desktop, web] = await Promise.all([
-    openDesktop(server, 'alice', { toneHz: DESKTOP_HZ }),
-    openWeb(server, 'bob', { toneHz: WEB_HZ }),
-  ]);
+  ({ server, desktop, web } = await openCallPair('alice', 'bob'));
 });
 
-afterAll(async () => {
-  await Promise.allSettled([desktop?.close(), web?.close()]);
-  await server?.stop();
-});
+afterAll(() => closeCallPair({ server, desktop, web }));
 
 describe('desktop ⇄ web calls', () => {
   it('desktop calls web: two-way audio, mute, hold, DTMF, hang-up, and both histories show the call', async () => {

@@ -7,12 +7,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitForTone } from '../helpers/audio.js';
 import { waitForState } from '../helpers/phone.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer } from '../helpers/server.js';
 import {
   callRegion,
   incomingDialog,
-  openDesktop,
-  openWeb,
   probeRingtone,
   ringtonePaused,
   visibilityState,
@@ -20,28 +18,22 @@ import {
   waitForRemoteAudio,
   type DesktopApp,
   type WebApp,
+  openCallPair,
+  closeCallPair,
+  DESKTOP_HZ,
+  WEB_HZ,
 } from '../harness/index.js';
 
-const DESKTOP_HZ = 440;
-const WEB_HZ = 660;
 
 let server: TestServer;
 let desktop: DesktopApp;
 let web: WebApp;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [desktop, web] = await Promise.all([
-    openDesktop(server, 'erin', { toneHz: DESKTOP_HZ }),
-    openWeb(server, 'frank', { toneHz: WEB_HZ }),
-  ]);
-  await desktop.page.getByRole('button', { name: 'Contacts' }).waitFor();
+  ({ server, desktop, web } = await openCallPair('erin', 'frank'));
 });
 
-afterAll(async () => {
-  await Promise.allSettled([desktop?.close(), web?.close()]);
-  await server?.stop();
-});
+afterAll(() => closeCallPair({ server, desktop, web }));
 
 it('rings while the desktop window is hidden and is answered with two-way audio', async () => {
   const d = desktop.page;

@@ -9,38 +9,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForTone } from '../helpers/audio.js';
 import { waitForState } from '../helpers/phone.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer } from '../helpers/server.js';
 import {
   callRegion,
   incomingDialog,
-  openDesktop,
-  openWeb,
   waitForCallState,
   waitForRemoteAudio,
   type DesktopApp,
   type WebApp,
+  openCallPair,
+  closeCallPair,
+  DESKTOP_HZ,
+  WEB_HZ,
 } from '../harness/index.js';
 
-const DESKTOP_HZ = 440;
-const WEB_HZ = 660;
 
 let server: TestServer;
 let desktop: DesktopApp;
 let web: WebApp;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  [desktop, web] = await Promise.all([
-    openDesktop(server, 'grace', { toneHz: DESKTOP_HZ }),
-    openWeb(server, 'heidi', { toneHz: WEB_HZ }),
-  ]);
-  await desktop.page.getByRole('button', { name: 'Contacts' }).waitFor();
+  ({ server, desktop, web } = await openCallPair('grace', 'heidi'));
 });
 
-afterAll(async () => {
-  await Promise.allSettled([desktop?.close(), web?.close()]);
-  await server?.stop();
-});
+afterAll(() => closeCallPair({ server, desktop, web }));
 
 async function twoWayAudio(): Promise<void> {
   await Promise.all([waitForRemoteAudio(desktop.page), waitForRemoteAudio(web.page)]);

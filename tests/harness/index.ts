@@ -6,3 +6,4 @@ export { attachBridge } from './page-bridge.js';
 export { launchDesktopChromium } from './desktop-chromium.js';
 export { rendererUrl, type HarnessServer } from './urls.js';
 export * from './ui.js';
+export { openCallPair, closeCallPair, DESKTOP_HZ, WEB_HZ, type CallPair } from './pair.js';

@@ -11,13 +11,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { addUser } from '../../../src/server/accounts.js';
 import { SqliteStorage } from '../../../src/server/store/sqlite.js';
 import { TEST_PASSWORD, tempDir } from '../../helpers/server.js';
+import { freePort } from '../../helpers/services.js';
+
+export { freePort };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -42,18 +44,6 @@ const children = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
-
-/** A free TCP port on loopback (inside the test's own network namespace nobody else takes it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export class ServerProcess {
   readonly dataDir = tempDir('softphone-chaos-');
