@@ -30,6 +30,10 @@ export interface Sizes {
     timeoutSec: number;
   };
   idleCore: { windowSec: number };
+  /** Part 4: measured calls between the desktop and the web softphone, after unmeasured warm-up calls. */
+  ring: { calls: number; warmupCalls: number };
+  /** Part 6: invites per push provider (one at a time), after unmeasured warm-up invites. */
+  push: { invites: number; warmupInvites: number };
 }
 
 /**
@@ -49,6 +53,8 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         callSetup: { devices: 40, rates: [50, 200], windowSec: 1, warmupSec: 0.3 },
         storm: { devices: 16, completedBefore: 2, answeredAcross: 2, ringingAtRestart: 1, timeoutSec: 20 },
         idleCore: { windowSec: 2 },
+        ring: { calls: 2, warmupCalls: 0 },
+        push: { invites: 10, warmupInvites: 1 },
       };
     case 'quick':
       return {
@@ -56,6 +62,8 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         callSetup: { devices: 1_000, rates: [50, 200, 500, 1_000, 2_000], windowSec: 4, warmupSec: 1 },
         storm: { devices: 2_000, completedBefore: 50, answeredAcross: 50, ringingAtRestart: 20, timeoutSec: 60 },
         idleCore: { windowSec: 30 },
+        ring: { calls: 10, warmupCalls: 1 },
+        push: { invites: 200, warmupInvites: 5 },
       };
     case 'full': {
       const devices = Math.min(20_000, maxDevicesPerProcess(nofileLimit));
@@ -65,6 +73,8 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         callSetup: { devices: 2_000, rates: [50, 100, 200, 500, 750, 1_000, 1_500, 2_000], windowSec: 10, warmupSec: 2 },
         storm: { devices: 2_000, completedBefore: 200, answeredAcross: 200, ringingAtRestart: 50, timeoutSec: 90 },
         idleCore: { windowSec: 120 },
+        ring: { calls: 20, warmupCalls: 1 },
+        push: { invites: 1_000, warmupInvites: 5 },
       };
     }
   }

@@ -221,6 +221,31 @@ export function chartsFor(r: BenchResults): Record<string, string> {
       ],
     });
   }
+  const ring = r.timeToRing;
+  const audio = r.timeToAudio;
+  const push = r.push;
+  if (ring.status === 'ok' || push.status === 'ok') {
+    /** Empirical CDF of raw samples, in percent. */
+    const ecdf = (v: number[]): [number, number][] => [...v].sort((a, b) => a - b).map((x, i, a) => [x, ((i + 1) / a.length) * 100]);
+    const series: Series[] = [];
+    if (ring.status === 'ok') series.push({ name: `time to ring (${ring.calls} calls)`, color: color(0), points: ecdf(ring.samplesMs) });
+    if (audio.status === 'ok') series.push({ name: `time to audio (${audio.calls} calls)`, color: color(1), points: ecdf(audio.samplesMs) });
+    if (push.status === 'ok') {
+      series.push({ name: `invite → APNs push (${push.apns.latency.count})`, color: color(2), points: push.apns.latency.cdf.map(([ms, f]) => [ms, f * 100]) });
+      if (push.fcm) {
+        series.push({ name: `invite → FCM push (${push.fcm.latency.count})`, color: color(3), dashed: true, points: push.fcm.latency.cdf.map(([ms, f]) => [ms, f * 100]) });
+      }
+    }
+    charts['ring-audio-push-latency'] = lineChart({
+      title: 'Time to ring, time to audio (real Chromium) and push latency',
+      subtitle: 'cumulative share; targets: ring ≤ 1 s, audio median ≤ 150 ms, push p99 ≤ 50 ms',
+      xLabel: 'latency (ms, log scale)',
+      yLabel: '% at or below',
+      xLog: true,
+      yMin: 0,
+      series,
+    });
+  }
   return charts;
 }
 

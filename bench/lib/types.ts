@@ -162,6 +162,57 @@ export interface PercentileMs {
   p95Ms: number;
 }
 
+/** One milestone of a call's set-up: ms since the interval's start (median / p95 over the calls). */
+export interface Milestone {
+  step: string;
+  medianMs: number;
+  p95Ms: number;
+  /** Calls where the milestone was seen (some are skipped by the browser, e.g. ICE 'completed'). */
+  count: number;
+}
+
+/** Part 4, time to ring: the caller's core sends the invite → the callee's incoming-call view is on screen. */
+export interface TimeToRingResult extends PercentileMs {
+  /** Measured calls that completed (ring and two-way audio). */
+  calls: number;
+  /** Calls that did not complete, with why (they count in neither figure). */
+  failedCalls: number;
+  errors: string[];
+  /** The same from the caller's click on "Call" (adds the harness's page → core hop). */
+  fromClickMedianMs: number;
+  fromClickP95Ms: number;
+  maxMs: number;
+  /** Per measured call, in order (ms). */
+  samplesMs: number[];
+  /** The first (warm-up, unmeasured) call: new browsers, first microphone open. */
+  warmupMs: number[];
+  breakdown: Milestone[];
+  /** Each page's clock minus the runner's (epoch ms), with the round trip that bounds it. */
+  clockOffsetsMs: { page: string; offsetMs: number; rttMs: number }[];
+}
+
+/** Part 4, time to audio: the callee's accept leaves its socket → the caller decodes the callee's tone. */
+export interface TimeToAudioResult extends PercentileMs {
+  calls: number;
+  fromClickMedianMs: number;
+  fromClickP95Ms: number;
+  maxMs: number;
+  samplesMs: number[];
+  warmupMs: number[];
+  /** The other direction, same calls: accept → the callee decodes the caller's tone. */
+  calleeMedianMs: number;
+  calleeP95Ms: number;
+  /**
+   * The desktop's host ↔ page hops on this path (medians, ms): the harness's core sits in the
+   * runner and reaches its page through the DevTools protocol (the Electron app: IPC). Each
+   * waits for the page's main thread, so it also shows how busy the renderer and the CPUs were.
+   * snapshot: the call's active state to the page; offer: the renderer's offer to the core
+   * (from setLocalDescription); answer: the far end's answer to the page.
+   */
+  harnessHopsMs: { snapshotMedianMs: number; offerMedianMs: number; answerMedianMs: number; totalMedianMs: number };
+  breakdown: Milestone[];
+}
+
 export interface IdleCoreResult {
   status: 'ok';
   windowSec: number;
@@ -177,9 +228,31 @@ export interface IdleCoreResult {
   heartbeatIntervalMs: number;
 }
 
+/** Invite → push request received by one provider's stand-in. */
+export interface PushProviderResult {
+  provider: 'apns' | 'fcm';
+  invites: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Invite → the caller's ack, same invites (the push leaves after the durable journal row). */
+  inviteAckP50Ms: number;
+  inviteAckP99Ms: number;
+  /** Unmeasured first invites: the server's first push opens the HTTP/2 connection (FCM: fetches the OAuth token). */
+  warmupMs: number[];
+  /** Invites whose push never arrived within the timeout (they count as misses, not as latencies). */
+  missing: number;
+  latency: LatencySummary;
+}
+
 export interface PushResult {
   status: 'ok';
+  /** APNs (the target): invite → request received by the APNs stand-in. */
   p99Ms: number;
+  p50Ms: number;
+  apns: PushProviderResult;
+  fcm: PushProviderResult | null;
 }
 
 export interface MachineInfo {
@@ -198,8 +271,8 @@ export interface PartResults {
   idle: IdleResult | Failed | Skipped;
   callSetup: CallSetupResult | Failed | Skipped;
   reconnectStorm: ReconnectStormResult | Failed | Skipped;
-  timeToRing: PercentileMs | Pending | Failed | Skipped;
-  timeToAudio: PercentileMs | Pending | Failed | Skipped;
+  timeToRing: TimeToRingResult | Pending | Failed | Skipped;
+  timeToAudio: TimeToAudioResult | Pending | Failed | Skipped;
   idleCore: IdleCoreResult | Failed | Skipped;
   push: PushResult | Pending | Failed | Skipped;
 }

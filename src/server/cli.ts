@@ -96,9 +96,9 @@ async function serve(): Promise<void> {
   const server = await startServer(config());
   if (server.config.demo) {
     const creds = await seedDemo(server.storage.accounts, server.config.dataDir);
-    console.log(`\nDemo mode. Web softphone: ${server.url}/`);
-    for (const [user, password] of Object.entries(creds)) console.log(`  ${user.padEnd(6)} password: ${password}`);
-    console.log('');
+    const lines = Object.entries(creds).map(([user, password]) => `  ${user.padEnd(6)} password: ${password}`);
+    // One write, so nothing else interleaves with the credentials.
+    console.log([`\nDemo mode. Web softphone: ${server.url}/`, ...lines, ''].join('\n'));
   }
   let stopping = false;
   const stop = (signal: string) => {

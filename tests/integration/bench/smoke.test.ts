@@ -2,7 +2,9 @@
  * Smoke test of the benchmark pipeline (not a benchmark): `bench/run.ts --smoke`
  * with tiny sizes and short windows, output to a temp dir. Checks that every
  * part runs against real servers and real clients and that latest.json has
- * the agreed shape (docs/performance.md); parts 4 and 6 may still be pending.
+ * the agreed shape (docs/performance.md), including part 4 (real Chromium
+ * calls between the desktop harness and the web softphone, with audio both
+ * ways) and part 6 (pushes through the APNs and FCM stand-ins).
  * The figures of a smoke run mean nothing and are not checked.
  */
 import { spawn } from 'node:child_process';
@@ -13,10 +15,21 @@ import { z } from 'zod';
 import { tempDir } from '../../helpers/server.js';
 
 const num = z.number();
-const pending = z.object({ status: z.literal('pending'), reason: z.string().min(1) });
-const percentiles = z.object({ status: z.literal('ok'), medianMs: num, p95Ms: num });
+const milestone = z.object({ step: z.string().min(1), medianMs: num, p95Ms: num, count: z.number().int().positive() });
+/** Part 4's figures: every measured call completed (ring and audio both ways). */
+const callPercentiles = z.object({
+  status: z.literal('ok'),
+  medianMs: num.positive(),
+  p95Ms: num.positive(),
+  calls: z.number().int().positive(),
+  samplesMs: z.array(num.positive()).min(1),
+  breakdown: z.array(milestone).min(3),
+});
 const memoryPoint = z.object({ devices: num, rssBytes: num, heapUsedBytes: num });
 const latency = z.object({ count: num, p50Ms: num, p99Ms: num, cdf: z.array(z.tuple([num, num])) });
+
+/** One provider of part 6: every push arrived. */
+const pushProvider = z.object({ invites: z.number().int().positive(), p50Ms: num, p99Ms: num, missing: z.literal(0), latency });
 
 /** The shape named in the task; parts may add fields. */
 const LatestJson = z.object({
@@ -50,10 +63,16 @@ const LatestJson = z.object({
     lostRecords: z.number().int().nonnegative(),
     baselineSeconds: num,
   }),
-  timeToRing: z.union([percentiles, pending]),
-  timeToAudio: z.union([percentiles, pending]),
+  timeToRing: callPercentiles.extend({ failedCalls: z.literal(0), fromClickMedianMs: num.positive() }),
+  timeToAudio: callPercentiles.extend({ calleeMedianMs: num.positive() }),
   idleCore: z.object({ status: z.literal('ok'), wakeupsPerMin: num, cpuMsPerMin: num, baselineWakeupsPerMin: num }),
-  push: z.union([z.object({ status: z.literal('ok'), p99Ms: num }), pending]),
+  push: z.object({
+    status: z.literal('ok'),
+    p99Ms: num.positive(),
+    p50Ms: num.positive(),
+    apns: pushProvider.extend({ provider: z.literal('apns') }),
+    fcm: pushProvider.extend({ provider: z.literal('fcm') }),
+  }),
   targets: z.array(z.object({ id: z.string(), met: z.boolean().nullable() })).min(5),
 });
 
@@ -86,7 +105,7 @@ describe('npm run bench (smoke mode)', () => {
 
     const md = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
     expect(md).toContain('| Part | Measure | Ours | Baseline (same run) |');
-    for (const png of ['memory-vs-devices', 'call-latency-cdf', 'call-latency-vs-rate', 'reconnect-storm']) {
+    for (const png of ['memory-vs-devices', 'call-latency-cdf', 'call-latency-vs-rate', 'reconnect-storm', 'ring-audio-push-latency']) {
       const bytes = fs.readFileSync(path.join(out, `${png}.png`));
       // A real PNG (signature), not an empty file.
       expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
