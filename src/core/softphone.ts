@@ -547,8 +547,23 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       const { presence } = await this.request('presence:subscribe', { userIds: [...this.watched] });
       for (const [userId, p] of Object.entries(presence)) this.emit('presence', { userId, presence: p });
     }
-    const page = await this.historyPage();
-    this.update({ history: page.items });
+    // The cached history is complete when it starts with the server's newest record
+    // (records never change, except `seen`): no need to list 50 records after every reconnect.
+    const cachedHead = this.state.history[0];
+    const unchanged =
+      res.historyHead !== undefined &&
+      (res.historyHead === null
+        ? cachedHead === undefined
+        : cachedHead?.id === res.historyHead.id && cachedHead.endedAt === res.historyHead.endedAt);
+    if (unchanged && res.lastSeenMissedAt !== undefined) {
+      const seenUpTo = res.lastSeenMissedAt;
+      if (this.state.history.some((r) => !r.seen && r.endedAt <= seenUpTo)) {
+        this.update({ history: this.state.history.map((r) => ({ ...r, seen: r.seen || r.endedAt <= seenUpTo })) });
+      }
+    } else {
+      const page = await this.historyPage();
+      this.update({ history: page.items });
+    }
     await this.persistSession();
   }
 
@@ -692,8 +707,10 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.emit('signal', msg);
   }
 
-  private onHistoryAdded(record: HistoryRecord, missedCount: number): void {
+  /** `missedCount` comes with records that change it (missed ones); otherwise it is unchanged. */
+  private onHistoryAdded(record: HistoryRecord, count: number | undefined): void {
     const history = [record, ...this.state.history.filter((r) => r.id !== record.id)].slice(0, 50);
+    const missedCount = count ?? this.state.missedCount;
     this.update({ history, missedCount });
     if (record.missed) this.emit('missed', { record, missedCount });
   }

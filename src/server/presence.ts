@@ -16,22 +16,55 @@ export function derivePresence(status: SetStatus, onlineDevices: number, inCall:
   return status;
 }
 
+export interface PresenceOptions {
+  /**
+   * Keep the status of users with an online device in memory instead of reading the user
+   * at every recomputation (four per answered call). Only where this process is the only
+   * one that changes statuses — a single node (docs/performance.md); `statusChanged` keeps
+   * it current.
+   */
+  cacheStatus?: boolean;
+}
+
 export class PresenceService {
+  private readonly statuses: Map<string, SetStatus> | undefined;
+
   constructor(
     private readonly accounts: AccountStore,
     private readonly live: LiveState,
     private readonly notifier: Notifier,
-  ) {}
+    opts: PresenceOptions = {},
+  ) {
+    this.statuses = opts.cacheStatus ? new Map() : undefined;
+  }
+
+  /** The user set a new status (after it was stored). */
+  statusChanged(userId: string, status: SetStatus): void {
+    this.statuses?.set(userId, status);
+  }
 
   async inAnsweredCall(userId: string): Promise<boolean> {
     return (await this.live.calls.activeForUser(userId)).some((c) => c.state === 'answered');
   }
 
   async get(userId: string, status?: SetStatus): Promise<PresenceStatus> {
-    const s = status ?? (await this.accounts.getUserById(userId))?.status;
-    if (!s) return 'offline';
     const [devices, inCall] = await Promise.all([this.live.devices.list(userId), this.inAnsweredCall(userId)]);
+    // Without an online device the status does not matter: no need to read the user.
+    if (devices.length === 0) {
+      this.statuses?.delete(userId);
+      return 'offline';
+    }
+    const s = status ?? (await this.statusOf(userId));
+    if (!s) return 'offline';
     return derivePresence(s, devices.length, inCall);
+  }
+
+  private async statusOf(userId: string): Promise<SetStatus | undefined> {
+    const cached = this.statuses?.get(userId);
+    if (cached) return cached;
+    const s = (await this.accounts.getUserById(userId))?.status;
+    if (s) this.statuses?.set(userId, s);
+    return s;
   }
 
   /** Recomputes the user's presence and publishes it if it changed. */

@@ -7,6 +7,20 @@
  * device answers, and asks the caller for a new offer when it needs one
  * (`restart-request`).
  *
+ * Set-up off the answer's path (time to audio):
+ * - While our outgoing call rings (`prepareOffer`), the caller's device opens
+ *   the microphone, creates the peer connection and its offer and gathers
+ *   candidates. The server relays signaling only once the call is answered,
+ *   so the offer and candidates wait here; `start` (the call is active) sends
+ *   the offer at once, with the candidates gathered so far inside its SDP.
+ *   A call that ends unanswered is closed by the engine: tracks stopped, peer
+ *   connection closed.
+ * - The callee's device opens its microphone when the user presses Answer
+ *   (`prepareAnswer`, never before: privacy), while the answer travels.
+ * - Neither side waits for its microphone to negotiate: an offer is answered
+ *   as soon as it arrives and the track is attached when the microphone opens
+ *   (replaceTrack needs no renegotiation).
+ *
  * Recovery:
  * - The connection drops (network change, sleep): the offerer restarts ICE;
  *   the other side sends `restart-request`. A second attempt replaces the
@@ -38,6 +52,8 @@ export const RECOVERY_RETRY_MS = 3_000;
 /** The callee asks for an offer when none arrived this long after answering. */
 export const OFFER_NUDGE_MS = 4_000;
 const MAX_PENDING_ICE = 200;
+/** Signals held back until the call is active here (an offer and its candidates). */
+const MAX_OUTBOX = 200;
 const LOST_REASON = 'The audio connection was lost and could not be restored.';
 
 export type MediaPhase = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
@@ -60,6 +76,8 @@ export interface CallMediaDeps {
   container: HTMLElement;
   inputDeviceId(): string;
   outputDeviceId(): string;
+  /** ICE servers for a new peer connection (cached by the engine). */
+  iceServers(): Promise<RTCIceServer[]>;
   onStatus(patch: Partial<MediaStatus>): void;
   /** Gives up on the call: hang up and tell the user why. */
   hangup(reason: string): void;
@@ -86,9 +104,23 @@ export class CallMedia {
   private mic: MediaStream | null = null;
   private iceServers: RTCIceServer[] = [];
   private pendingIce: RTCIceCandidateInit[] = [];
-  /** Signal handling waits for `start` (microphone open, ICE servers known); then runs in order. */
+  /** Signal handling and negotiations wait for the ICE servers; then run one at a time, in order. */
   private chain: Promise<void>;
   private markReady!: () => void;
+  private iceLoading = false;
+  /** The first microphone opening (the call's own; device switches go through setInput). */
+  private micOpening: Promise<void> | null = null;
+  /** Counts microphone requests: only the latest one's stream is kept. */
+  private micRequests = 0;
+  /** The call is active here and what was prepared has gone out: signals are sent (before, the server would refuse them). */
+  private live = false;
+  private markLive!: () => void;
+  private readonly livePromise = new Promise<void>((resolve) => (this.markLive = resolve));
+  private started = false;
+  /** The initial offer is (being) prepared while the call rings. */
+  private offerPrepared = false;
+  /** Signals produced before the call was active here, sent by `start`. */
+  private outbox: MediaSignal[] = [];
   private muted: boolean;
   private held = false;
   private remoteHeld = false;
@@ -122,32 +154,101 @@ export class CallMedia {
   }
 
   /**
+   * Our outgoing call rings at the far end: open the microphone, build the
+   * peer connection and the offer, gather candidates. Nothing leaves this
+   * device until `start`.
+   */
+  prepareOffer(): void {
+    if (!this.isOfferer || this.offerPrepared || this.started || this.closed) return;
+    this.offerPrepared = true;
+    this.loadIceServers();
+    this.openMicOnce();
+    this.serial(async () => {
+      // With the microphone in the offer when it opens in time; an answer does not wait for it.
+      await Promise.race([this.micOpening ?? Promise.resolve(), this.livePromise]);
+      await this.negotiate('initial');
+    });
+  }
+
+  /** The user answers this incoming call here: open the microphone while the answer travels. */
+  prepareAnswer(): void {
+    if (this.isOfferer || this.started || this.closed) return;
+    this.loadIceServers();
+    this.openMicOnce();
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /**
+   * The call is active on this device.
    * @param resumed the call was already up when this renderer first saw it
    *   (reload): the media session must be rebuilt on both sides.
    */
-  async start(resumed: boolean): Promise<void> {
+  start(resumed: boolean): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.markLive();
     this.armWatchdog(resumed ? RECOVERY_TIMEOUT_MS : SETUP_TIMEOUT_MS, 'The call audio could not be connected.');
+    this.loadIceServers();
+    this.openMicOnce();
     void routeOutput(this.audio, this.deps.outputDeviceId());
-    const [servers] = await Promise.all([
-      this.deps.api.invoke('media.iceServers', {}).then(
-        (r) => r.iceServers,
-        () => [] as RTCIceServer[],
-      ),
-      this.openMic(this.deps.inputDeviceId()),
-    ]);
-    this.iceServers = servers;
-    this.markReady();
-    if (this.closed) return;
     this.deps.onStatus({ phase: 'connecting' });
     this.statsTimer = setInterval(() => void this.sampleQuality(), 1_000);
+    // In the chain: after a prepared offer that is still being made, before anything sent later.
+    this.serial(async () => {
+      this.live = true;
+      this.flushOutbox();
+    });
     if (resumed) {
       this.startRecovery();
     } else if (this.isOfferer) {
-      this.serial(() => this.negotiate('initial'));
+      // Unless the offer prepared while ringing is out (it can only have failed to be made).
+      this.serial(async () => {
+        const pc = this.pc;
+        if (!pc || (pc.signalingState === 'stable' && !pc.remoteDescription)) await this.negotiate('initial');
+      });
     } else {
       this.nudgeTimer = setTimeout(() => {
         if (!this.pc && !this.closed) void this.requestRestart(true);
       }, OFFER_NUDGE_MS);
+    }
+  }
+
+  /** Fetches the ICE servers once; signal handling starts when they are known. */
+  private loadIceServers(): void {
+    if (this.iceLoading) return;
+    this.iceLoading = true;
+    void this.deps
+      .iceServers()
+      .catch(() => [] as RTCIceServer[])
+      .then((servers) => {
+        this.iceServers = servers;
+        this.markReady();
+      });
+  }
+
+  /** Opens the call's microphone once; the track goes to the peer connection whenever it is ready. */
+  private openMicOnce(): void {
+    this.micOpening ??= this.openMic(this.deps.inputDeviceId());
+  }
+
+  /**
+   * The call just became active: what was prepared goes out now, in order.
+   * The offer is sent as the peer connection describes it now, with every
+   * candidate gathered so far, so the far end can start its checks at once;
+   * candidates already in it are not sent again.
+   */
+  private flushOutbox(): void {
+    const held = this.outbox;
+    this.outbox = [];
+    const local = this.pc?.localDescription;
+    const sdp = local?.type === 'offer' && local.sdp ? local.sdp : null;
+    for (const signal of held) {
+      if (signal.type === 'offer' && sdp) void this.send({ ...signal, sdp });
+      else if (signal.type === 'ice' && signal.candidate && sdp?.includes(`a=${signal.candidate.candidate}\r\n`)) continue;
+      else void this.send(signal);
     }
   }
 
@@ -208,10 +309,7 @@ export class CallMedia {
   }
 
   async setInput(deviceId: string): Promise<void> {
-    const previous = this.mic;
     await this.openMic(deviceId);
-    if (this.mic !== previous) previous?.getTracks().forEach((t) => t.stop());
-    await this.applySending();
   }
 
   async setOutput(deviceId: string): Promise<void> {
@@ -222,6 +320,7 @@ export class CallMedia {
     if (this.closed) return;
     this.closed = true;
     this.markReady();
+    this.markLive();
     clearTimeout(this.watchdog);
     clearTimeout(this.disconnectTimer);
     clearTimeout(this.nudgeTimer);
@@ -244,10 +343,18 @@ export class CallMedia {
   private serial(task: () => Promise<void>): void {
     this.chain = this.chain
       .then(() => (this.closed ? undefined : task()))
-      .catch((err: unknown) => console.warn(`call ${this.callId}: media step failed`, err));
+      .catch((err: unknown) => {
+        // A step cut short by the call ending (closed peer connection) is no failure.
+        if (!this.closed) console.warn(`call ${this.callId}: media step failed`, err);
+      });
   }
 
   private async send(signal: MediaSignal): Promise<void> {
+    if (!this.live) {
+      // The call is not active here yet: the server would refuse it. `start` sends it.
+      if (this.outbox.length < MAX_OUTBOX) this.outbox.push(signal);
+      return;
+    }
     try {
       await this.deps.api.invoke('call.signal', { callId: this.callId, signal });
     } catch (err) {
@@ -463,18 +570,28 @@ export class CallMedia {
 
   // ───────────────────────────── audio ─────────────────────────────
 
+  /**
+   * Opens a microphone and sends it in place of the one in use (if any), which
+   * is then released. The latest request wins: a stream that arrives after the
+   * call ended or after a newer request (a device switch) is stopped at once,
+   * so no microphone is ever left open.
+   */
   private async openMic(deviceId: string): Promise<void> {
+    const request = ++this.micRequests;
     try {
       const stream = await openMicrophone(deviceId);
-      if (this.closed) {
+      if (this.closed || request !== this.micRequests) {
         stream.getTracks().forEach((t) => t.stop());
         return;
       }
       for (const t of stream.getAudioTracks()) t.enabled = !this.muted;
+      const previous = this.mic;
       this.mic = stream;
       this.deps.onStatus({ micError: null });
+      await this.applySending();
+      if (previous !== stream) previous?.getTracks().forEach((t) => t.stop());
     } catch (err) {
-      this.deps.onStatus({ micError: micErrorText(err) });
+      if (!this.closed && request === this.micRequests) this.deps.onStatus({ micError: micErrorText(err) });
     }
   }
 

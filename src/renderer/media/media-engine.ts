@@ -4,6 +4,17 @@
  * call's media status (connection, quality, mute) from here and asks it to
  * mute, send DTMF or switch devices.
  *
+ * Snapshots reach the engine straight from the host's `session` event (the
+ * session store calls its listeners in order, the engine's before React's), so
+ * media work never waits for a render.
+ *
+ * Media is prepared before the call is active, so the answer does not wait for
+ * it (docs/performance.md, time to audio): while our outgoing call rings the
+ * caller's device prepares its offer (microphone, peer connection, candidates);
+ * when the user answers here, the microphone opens while the answer travels.
+ * A call that ends before it is active here takes its prepared media with it
+ * in the same snapshot: tracks stopped, peer connection closed.
+ *
  * Only the main window runs an engine; the compact ringing window does not,
  * so a call never has two peer connections on one device.
  */
@@ -12,6 +23,7 @@ import type { MediaSignal } from '../../shared/protocol/index.js';
 import type { SessionStore } from '../state/session-store.js';
 import type { SettingsCache } from '../state/settings-store.js';
 import { CallMedia, INITIAL_STATUS, type MediaStatus } from './call-media.js';
+import { IceServerCache } from './ice-servers.js';
 
 /** Signals that arrive before their call is active here wait this long at most. */
 const PENDING_SIGNAL_MS = 10_000;
@@ -24,6 +36,11 @@ export class MediaEngine {
   /** Calls this renderer saw before they became active (so their media is new, not resumed). */
   private readonly seenBeforeActive = new Set<string>();
   private readonly pending = new Map<string, { at: number; signal: MediaSignal }[]>();
+  /** Incoming calls the user is answering on this device (their microphone is opening). */
+  private readonly answering = new Set<string>();
+  private readonly iceServers: IceServerCache;
+  /** Whose ICE servers (TURN credentials) are cached. */
+  private userId: string | null = null;
   private statuses: MediaStatuses = new Map();
   private readonly listeners = new Set<() => void>();
   private settings: DeviceSettings;
@@ -37,6 +54,7 @@ export class MediaEngine {
     private readonly container: HTMLElement,
   ) {
     this.settings = settingsCache.current;
+    this.iceServers = new IceServerCache(() => api.invoke('media.iceServers', {}).then((r) => r.iceServers));
   }
 
   start(): () => void {
@@ -66,6 +84,27 @@ export class MediaEngine {
     this.media.get(callId)?.setMuted(muted);
   }
 
+  /**
+   * The user answers an incoming call here: `run` sends the answer. The
+   * microphone starts opening now, in parallel (not before the user chose to
+   * answer: privacy); if the answer fails, it is released at once.
+   */
+  async answer<T>(callId: string, run: () => Promise<T>): Promise<T> {
+    const state = this.session.current;
+    const call = state?.phase === 'signed-in' ? state.calls.find((c) => c.callId === callId) : undefined;
+    if (call?.local === 'ringing-in' && !call.isOfferer && !this.media.has(callId)) {
+      this.answering.add(callId);
+      this.createMedia(call).prepareAnswer();
+    }
+    try {
+      return await run();
+    } catch (err) {
+      this.answering.delete(callId);
+      this.update(this.session.current);
+      throw err;
+    }
+  }
+
   async sendDtmf(callId: string, digits: string): Promise<void> {
     const m = this.media.get(callId);
     if (m) await m.sendDtmf(digits);
@@ -79,29 +118,45 @@ export class MediaEngine {
     const connection = state?.connection ?? null;
     const reconnected = connection === 'connected' && this.connection !== null && this.connection !== 'connected';
     this.connection = connection;
-    const activeHere = new Map<string, CallInfo>();
-    for (const c of calls) {
-      if (c.local === 'ringing-in' || c.local === 'ringing-out') this.seenBeforeActive.add(c.callId);
-      if (c.local === 'active') activeHere.set(c.callId, c);
+    const userId = state?.phase === 'signed-in' ? (state.user?.id ?? null) : null;
+    if (userId !== this.userId) {
+      // TURN credentials are per user.
+      this.userId = userId;
+      this.iceServers.clear();
     }
+    // The media this device runs (active calls) or prepares (our outgoing call while it
+    // rings; an incoming call the user is answering here).
+    const wanted = new Map<string, CallInfo>();
+    for (const c of calls) {
+      const ringing = c.local === 'ringing-in' || c.local === 'ringing-out';
+      if (ringing) this.seenBeforeActive.add(c.callId);
+      if (c.local !== 'ringing-in') this.answering.delete(c.callId);
+      // A call that may become active here soon: have the ICE servers at hand.
+      if (ringing && this.iceServers.peek() === null) this.iceServers.prefetch();
+      if (c.local === 'active' || (c.local === 'ringing-out' && c.isOfferer) || (c.local === 'ringing-in' && this.answering.has(c.callId))) {
+        wanted.set(c.callId, c);
+      }
+    }
+    for (const id of this.answering) if (!wanted.has(id)) this.answering.delete(id);
     for (const [callId, m] of this.media) {
-      if (!activeHere.has(callId)) {
+      if (!wanted.has(callId)) {
         m.close();
         this.media.delete(callId);
         this.pending.delete(callId);
         this.setStatus(callId, { phase: 'ended' });
       }
     }
-    for (const c of activeHere.values()) {
+    for (const c of wanted.values()) {
       let m = this.media.get(c.callId);
       if (!m) {
         m = this.createMedia(c);
-        m.update(c);
-        void m.start(!this.seenBeforeActive.has(c.callId));
+        if (c.local === 'ringing-out') m.prepareOffer();
+      }
+      m.update(c);
+      if (c.local === 'active' && !m.isStarted) {
+        m.start(!this.seenBeforeActive.has(c.callId));
         for (const p of this.pending.get(c.callId) ?? []) if (Date.now() - p.at < PENDING_SIGNAL_MS) m.onSignal(p.signal);
         this.pending.delete(c.callId);
-      } else {
-        m.update(c);
       }
     }
     // Signaling is back: media recoveries that could not reach the far end meanwhile retry now.
@@ -121,6 +176,7 @@ export class MediaEngine {
       container: this.container,
       inputDeviceId: () => this.settings.inputDeviceId,
       outputDeviceId: () => this.settings.outputDeviceId,
+      iceServers: () => this.iceServers.get(),
       onStatus: (patch) => this.setStatus(callId, patch),
       hangup: (reason) => {
         this.setStatus(callId, { endReason: reason });

@@ -57,7 +57,7 @@ function useCallPane(session: SessionState, dismissed: Set<string>, preferred: s
 }
 
 function Shell({ session }: { session: SessionState }) {
-  const { api } = useServices();
+  const { api, media } = useServices();
   const statuses = useMediaStatuses();
   const [view, setView] = useState<View>('contacts');
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
@@ -133,7 +133,9 @@ function Shell({ session }: { session: SessionState }) {
     await act(async () => {
       // Call waiting: the call in progress goes on hold first, so both parties know.
       if (activeHere) await api.invoke('call.hold', { callId: activeHere.callId, held: true });
-      await api.invoke('call.answer', { callId: call.callId });
+      // The media engine opens the microphone while the answer travels (released if it fails).
+      const send = () => api.invoke('call.answer', { callId: call.callId });
+      await (media ? media.answer(call.callId, send) : send());
       markInvolved(call.callId);
       setPreferred(call.callId);
       setView('call');

@@ -1,12 +1,13 @@
 /**
- * Access tokens: short-lived HS256 JWTs (jose). Refresh tokens: opaque random
- * strings stored only as SHA-256 hashes, rotated on every use; presenting a
- * used token again (reuse) revokes its whole family.
+ * Access tokens: short-lived HS256 JWTs (signed with jose, verified with node:crypto's
+ * HMAC: hs256.ts). Refresh tokens: opaque random strings stored only as SHA-256 hashes,
+ * rotated on every use; presenting a used token again (reuse) revokes its whole family.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT } from 'jose';
 import { ProtocolError, type TokenResponse } from '../../shared/protocol/index.js';
 import type { AccountStore, UserRow } from '../store/types.js';
+import { Hs256Verifier, JwtError } from './hs256.js';
 
 export interface AccessClaims {
   userId: string;
@@ -22,6 +23,7 @@ export function hashToken(token: string): string {
 
 export class TokenService {
   private readonly key: Uint8Array;
+  private readonly verifier: Hs256Verifier;
   /** Called after a session is revoked (logout, refresh-token reuse): its open sockets are closed. */
   onRevoke: (familyId: string) => void = () => {};
 
@@ -33,6 +35,7 @@ export class TokenService {
     private readonly now: () => number = Date.now,
   ) {
     this.key = new TextEncoder().encode(secret);
+    this.verifier = new Hs256Verifier(this.key);
   }
 
   async issue(user: UserRow, familyId: string = randomUUID()): Promise<TokenResponse> {
@@ -64,22 +67,21 @@ export class TokenService {
 
   /** Verifies signature, expiry, that the user still exists and the session was not revoked. */
   async verifyAccess(token: string): Promise<AccessClaims & { user: UserRow }> {
-    let sub: string | undefined;
+    let sub: unknown;
     let fam: unknown;
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const payload = this.verifier.verify(token, {
         issuer: ISSUER,
         audience: AUDIENCE,
-        algorithms: ['HS256'],
-        currentDate: new Date(this.now()),
+        nowSec: Math.floor(this.now() / 1000),
       });
       sub = payload.sub;
       fam = payload.fam;
     } catch (err) {
-      const expired = err instanceof joseErrors.JWTExpired;
+      const expired = err instanceof JwtError && err.reason === 'expired';
       throw new ProtocolError('unauthorized', expired ? 'access token expired' : 'invalid access token');
     }
-    if (!sub || typeof fam !== 'string') throw new ProtocolError('unauthorized', 'invalid access token');
+    if (typeof sub !== 'string' || !sub || typeof fam !== 'string') throw new ProtocolError('unauthorized', 'invalid access token');
     const user = await this.accounts.getUserById(sub);
     if (!user) throw new ProtocolError('unauthorized', 'invalid access token');
     if (await this.accounts.isFamilyRevoked(fam)) throw new ProtocolError('unauthorized', 'session was signed out');

@@ -51,7 +51,7 @@ export interface CallHooks {
   onRingStopped?(call: CallView): void;
 }
 
-type Mutation = (call: LiveCall) => LiveCall | null;
+type Mutation = (call: Readonly<LiveCall>) => LiveCall | null;
 
 const MAX_CAS_ATTEMPTS = 20;
 
@@ -117,7 +117,7 @@ export class CallService {
       callId,
       version: 0,
       state: 'ringing',
-      caller: ctx.user,
+      caller: summary(ctx.user),
       callee: summary(callee),
       callerDeviceId: ctx.deviceId,
       ringingDeviceIds: [],
@@ -132,7 +132,8 @@ export class CallService {
       lostDevices: {},
     };
 
-    // Durable trace first: once the caller has an ack, the call has a record.
+    // Durable trace first: once anything rings, the call has a record (docs/architecture.md,
+    // "Durability", on why ringing does not start before the row's disk sync).
     if (!(await this.storage.history.journalStart(call))) {
       throw new ProtocolError('conflict', 'call id already in use');
     }
@@ -144,16 +145,17 @@ export class CallService {
     this.logTransition(call, 'new', busyReason ? 'busy' : 'ringing', { ringingDevices: call.ringingDeviceIds.length });
 
     if (busyReason) {
-      // Busy or do-not-disturb: answered by the server, no device rings.
+      // Busy or do-not-disturb: answered by the server, no device rings. The end records are
+      // written after the start row, so their sync covers it.
       return this.finish(call.callId, 'busy', busyReason);
     }
 
     await this.live.calls.setDeadline(callId, call.ringDeadline);
     const view = toView(call);
     for (const d of devices) this.notifier.toDevice(d.deviceId, 'call:incoming', { call: view });
+    this.hooks.onRing?.(view);
     this.notifier.toUser(ctx.userId, 'call:outgoing-elsewhere', { call: view }, ctx.deviceId);
     this.notifier.toDevice(ctx.deviceId, 'call:ringing', { call: view, ringingDevices: devices.length });
-    this.hooks.onRing?.(view);
     return view;
   }
 
@@ -444,6 +446,8 @@ export class CallService {
     await Promise.all(
       records.map(async (record) => {
         const userId = record.direction === 'outgoing' ? c.caller.id : c.callee.id;
+        // Only a missed record changes the user's missed count: count only then.
+        if (!record.missed) return this.notifier.toUser(userId, 'history:added', { record });
         const user = await this.storage.accounts.getUserById(userId);
         const missedCount = user ? await this.storage.history.missedCount(userId, user.lastSeenMissedAt) : 0;
         this.notifier.toUser(userId, 'history:added', { record, missedCount });
@@ -491,7 +495,8 @@ export class CallService {
   private async mutate(callId: string, fn: Mutation): Promise<{ call: LiveCall; changed: boolean }> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.load(callId);
-      const next = fn(structuredClone(current));
+      // Stored calls are immutable (frozen in memory): mutations build new objects.
+      const next = fn(current);
       if (next === null) return { call: current, changed: false };
       const stored = { ...next, version: current.version + 1 };
       if (await this.live.calls.compareAndSet(stored, current.version)) return { call: stored, changed: true };

@@ -40,6 +40,11 @@ export interface OnlineDevice {
   connectedAt: number;
 }
 
+/**
+ * Calls and devices a store returns may be shared and frozen (the in-memory store hands
+ * out its own objects): never modify them; build a new object instead. `compareAndSet`
+ * may keep `next` itself, so it must not be modified after the call either.
+ */
 export interface LiveCallStore {
   /** False when a call with that id exists already. */
   insert(call: LiveCall): Promise<boolean>;

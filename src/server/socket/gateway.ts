@@ -57,6 +57,13 @@ export interface GatewayDeps {
   push?: PushRegistrations;
 }
 
+/**
+ * How stale a device's `lastSeenAt` may get: a handshake rewrites an unchanged device row
+ * only once it is older than this. Writing it at every handshake made each reconnect wait
+ * for a disk sync (the reconnect storm of `npm run bench` re-registers 2 000 devices at once).
+ */
+export const DEVICE_SEEN_RESOLUTION_MS = 10 * 60_000;
+
 export function describeZodError(err: z.ZodError): string {
   const first = err.issues[0];
   if (!first) return 'invalid payload';
@@ -117,14 +124,27 @@ export class Gateway {
     const auth = parsed.data;
     const { user, familyId } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
-    await this.d.storage.accounts.upsertDevice({
-      id: auth.deviceId,
-      userId: user.id,
-      kind: auth.deviceKind,
-      name: auth.deviceName,
-      appVersion: auth.appVersion,
-      lastSeenAt: now,
-    });
+    // The device row is a durable write (a sync) only when something changed: a reconnect
+    // of a known device reads it and goes on (lastSeenAt is kept to DEVICE_SEEN_RESOLUTION_MS).
+    const known = await this.d.storage.accounts.getDevice(auth.deviceId);
+    if (known && known.userId !== user.id) throw new ProtocolError('forbidden', 'this device id belongs to another account');
+    const unchanged =
+      known &&
+      known.kind === auth.deviceKind &&
+      known.name === auth.deviceName &&
+      known.appVersion === auth.appVersion &&
+      now - known.lastSeenAt < DEVICE_SEEN_RESOLUTION_MS;
+    if (!unchanged) {
+      // Re-checks ownership inside its transaction (two accounts racing for a new id).
+      await this.d.storage.accounts.upsertDevice({
+        id: auth.deviceId,
+        userId: user.id,
+        kind: auth.deviceKind,
+        name: auth.deviceName,
+        appVersion: auth.appVersion,
+        lastSeenAt: now,
+      });
+    }
     socket.data.ctx = {
       userId: user.id,
       deviceId: auth.deviceId,
@@ -231,6 +251,9 @@ export class Gateway {
       'session:sync': async (socket, req) => {
         const u = await user(socket);
         const { calls: live, ended } = await calls.sync(socket.data.ctx, req.calls);
+        // The newest record: a client whose cached history starts with it fetches none.
+        const newest = await storage.history.listHistory(u.id, { limit: 1, lastSeenMissedAt: u.lastSeenMissedAt });
+        const head = newest.items[0];
         return {
           user: { id: u.id, username: u.username, displayName: u.displayName },
           status: u.status,
@@ -238,11 +261,13 @@ export class Gateway {
           calls: live,
           ended,
           missedCount: await storage.history.missedCount(u.id, u.lastSeenMissedAt),
+          historyHead: head ? { id: head.id, endedAt: head.endedAt } : null,
+          lastSeenMissedAt: u.lastSeenMissedAt,
         };
       },
       'presence:set': async (socket, req) => {
         const { userId } = socket.data.ctx;
-        await storage.accounts.updateUser(userId, { status: req.status });
+        if (await storage.accounts.updateUser(userId, { status: req.status })) presence.statusChanged(userId, req.status);
         const p = await presence.refresh(userId);
         this.d.io.to(rooms.user(userId)).emit('status:changed', { status: req.status, presence: p });
         return { status: req.status, presence: p };

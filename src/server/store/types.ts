@@ -29,6 +29,7 @@ export interface DeviceRow {
   name: string;
   appVersion: string;
   createdAt: number;
+  /** Last connection, to within DEVICE_SEEN_RESOLUTION_MS (src/server/socket/gateway.ts). */
   lastSeenAt: number;
 }
 
@@ -101,9 +102,11 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
+export type JournalStartRow = Omit<CallJournalRow, 'answeredAt' | 'answeredDeviceId' | 'endedAt' | 'outcome' | 'endReason'>;
+
 export interface HistoryStore {
   /** Durable before it resolves. Returns false if the call id already exists. */
-  journalStart(row: Omit<CallJournalRow, 'answeredAt' | 'answeredDeviceId' | 'endedAt' | 'outcome' | 'endReason'>): Promise<boolean>;
+  journalStart(row: JournalStartRow): Promise<boolean>;
   journalAnswer(callId: string, answeredAt: number, deviceId: string): Promise<void>;
   getJournal(callId: string): Promise<CallJournalRow | undefined>;
   /** Calls whose end was never recorded (the server stopped while they were live). */

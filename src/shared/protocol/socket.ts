@@ -81,6 +81,13 @@ export const clientEvents = {
       /** Calls the client listed that are over (with their final view). */
       ended: z.array(CallView),
       missedCount: z.number().int().nonnegative(),
+      /**
+       * The user's newest history record (null: none). A client whose cached history
+       * starts with this record has every record and need not list them again.
+       */
+      historyHead: z.object({ id: z.string(), endedAt: Timestamp }).nullable().optional(),
+      /** Missed calls that ended after this instant are unseen (`HistoryRecord.seen`). */
+      lastSeenMissedAt: Timestamp.optional(),
     }),
   },
   'presence:set': {
@@ -163,7 +170,11 @@ export const serverEvents = {
   /** The user's own status changed (from any of their devices). */
   'status:changed': z.object({ status: SetStatus, presence: PresenceStatus }),
   'settings:changed': AccountSettings,
-  'history:added': z.object({ record: HistoryRecord, missedCount: z.number().int().nonnegative() }),
+  /**
+   * `missedCount` (the user's unseen missed calls) comes with records that change it (missed
+   * ones); absent, the count is unchanged.
+   */
+  'history:added': z.object({ record: HistoryRecord, missedCount: z.number().int().nonnegative().optional() }),
   /** The server is going away: reconnect (to another node) after the delay. */
   'session:shutdown': z.object({ reason: z.string(), reconnectAfterMs: z.number().int().nonnegative() }),
   /** An event arrived without an acknowledgement callback. */

@@ -62,6 +62,19 @@ describe('SQLite group commit with asynchronous WAL sync', () => {
     await storage.close();
   });
 
+  it('writes of one tick share a transaction, but a failing one rolls back alone', async () => {
+    const storage = SqliteStorage.open(tempDir());
+    const results = await Promise.allSettled([
+      storage.accounts.createUser(user('kept')),
+      storage.accounts.createUser(user('kept')),
+      storage.accounts.createUser(user('also-kept')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storage.accounts.getUserByUsername('kept')).toBeDefined();
+    expect(await storage.accounts.getUserByUsername('also-kept')).toBeDefined();
+    await storage.close();
+  });
+
   it('a failed sync fails the writes waiting for it and every later write, and the storage reports not ready', async () => {
     const storage = SqliteStorage.open(tempDir());
     const held = holdSyncs();

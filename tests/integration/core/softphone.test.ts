@@ -78,6 +78,79 @@ describe('softphone core against a real server', () => {
     expect(await server.storage.history.recordsForCall(call.callId)).toHaveLength(2);
   });
 
+  it('after a reconnect, lists its history again only when the server has newer records; seen flags follow', async () => {
+    /** Counts `history:list` requests of every socket from now on. */
+    const lists = new Map<string, number>();
+    server.io.on('connection', (socket) => {
+      socket.onAny((event: string) => {
+        if (event !== 'history:list') return;
+        const user = (socket.data as { ctx: { user: { username: string } } }).ctx.user.username;
+        lists.set(user, (lists.get(user) ?? 0) + 1);
+      });
+    });
+    /** The core writes its session as the last step of its post-connect sync. */
+    class SyncedStore extends MemoryStore {
+      private waiters: (() => void)[] = [];
+      override async set(key: string, value: unknown): Promise<void> {
+        await super.set(key, value);
+        if (key !== 'session') return;
+        for (const w of this.waiters.splice(0)) w();
+      }
+      /** The next session write. */
+      next(timeoutMs = 5_000): Promise<void> {
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no sync within the timeout')), timeoutMs);
+          this.waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    }
+    const store = new SyncedStore();
+    const erin = await signIn(server, 'erin', 'desktop', { store });
+    phones.push(erin);
+    const erinWeb = await phone('erin', 'web');
+    const frank = await phone('frank');
+    const reconnect = async () => {
+      const synced = store.next();
+      erin.wake('test');
+      await synced;
+    };
+
+    // A missed call: a record on both sides, delivered live.
+    const first = await frank.dial({ username: 'erin' });
+    await waitForState(erin, (s) => s.calls.some((c) => c.callId === first.callId && c.local === 'ringing-in'));
+    await frank.hangup(first.callId);
+    await waitForState(erin, (s) => s.history[0]?.callId === first.callId && s.missedCount === 1);
+    const listed = lists.get('erin') ?? 0;
+
+    // Nothing new: the cached history is kept, no list request.
+    await reconnect();
+    expect(lists.get('erin') ?? 0).toBe(listed);
+    expect(erin.snapshot().history[0]).toMatchObject({ callId: first.callId, seen: false });
+
+    // Another device marked the missed call seen: the flag follows without listing.
+    await erinWeb.markHistorySeen();
+    await reconnect();
+    expect(lists.get('erin') ?? 0).toBe(listed);
+    expect(erin.snapshot().history[0]).toMatchObject({ callId: first.callId, seen: true });
+
+    // A call ended while this device was away: its record arrives with the next sync's list.
+    await erin.stop();
+    await erinWeb.stop();
+    const second = await frank.dial({ username: 'erin' });
+    await frank.hangup(second.callId);
+    await waitForState(frank, (s) => s.history[0]?.callId === second.callId);
+    const synced = store.next();
+    expect(await erin.restore()).toBe(true);
+    await synced;
+    const back = erin.snapshot();
+    expect(lists.get('erin') ?? 0).toBe(listed + 1);
+    expect(back.history.map((r) => r.callId)).toEqual([second.callId, first.callId]);
+    expect(back.missedCount).toBe(1);
+  });
+
   it('instances sharing one store (browser tabs) rotate the refresh token without tripping reuse detection', async () => {
     await server.addUser('tabby');
     const store = new MemoryStore();
