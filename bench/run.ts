@@ -111,7 +111,7 @@ async function main(): Promise<number> {
     if (values.profile) {
       // The profile refers to positions in this bundle: keep it next to the profile.
       fs.mkdirSync(profileDir, { recursive: true });
-      for (const f of ['cli.mjs', 'cli.mjs.map']) fs.copyFileSync(path.join(path.dirname(build.serverCli), f), path.join(profileDir, f));
+      fs.cpSync(path.dirname(build.serverCli), path.join(profileDir, 'server'), { recursive: true });
       log(`CPU profiles and the server bundle they refer to: ${profileDir}`);
     }
     removeBuild(build);

@@ -56,7 +56,16 @@ export async function buildBench(serverEntry = path.join(REPO_ROOT, 'src/server/
   } as const;
   const out = (name: string) => path.join(dir, `${name}.mjs`);
   await Promise.all([
-    build({ ...common, entryPoints: [path.resolve(serverEntry)], outfile: path.join(dir, 'server', 'cli.mjs') }),
+    build({
+      ...common,
+      // In chunks, as scripts/build.mjs does: the Redis, PostgreSQL and FCM modules load only when configured.
+      splitting: true,
+      entryNames: 'cli',
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
+      entryPoints: [path.resolve(serverEntry)],
+      outdir: path.join(dir, 'server'),
+    }),
     build({ ...common, entryPoints: [path.join(REPO_ROOT, 'bench/baseline/bare-server.ts')], outfile: out('bare-server') }),
     ...Object.values(WORKERS).map((w) =>
       build({ ...common, entryPoints: [path.join(REPO_ROOT, `bench/workers/${w}.ts`)], outfile: out(w) }),

@@ -58,7 +58,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
       };
     case 'quick':
       return {
-        idle: { devices: 2_000, steps: [0, 500, 1_000, 2_000], cpuWindowSec: 20 },
+        idle: { devices: 2_000, steps: [0, 500, 1_000, 2_000], cpuWindowSec: 15 },
         callSetup: { devices: 1_000, rates: [50, 200, 500, 1_000, 2_000], windowSec: 4, warmupSec: 1 },
         storm: { devices: 2_000, completedBefore: 50, answeredAcross: 50, ringingAtRestart: 20, timeoutSec: 60 },
         idleCore: { windowSec: 30 },

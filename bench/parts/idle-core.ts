@@ -23,7 +23,12 @@ interface Window {
   gc: { count: number; ms: number };
 }
 
+/** The window opens at least this long after connecting… */
 const SETTLE_MS = 15_000;
+/** …and no garbage collection for this long in either process… */
+const QUIET_GC_MS = 10_000;
+/** …but no longer than this after connecting. */
+const SETTLE_MAX_MS = 30_000;
 
 export const TARGET_WAKEUPS_PER_MIN = 3;
 export const TARGET_CPU_MS_PER_MIN = 20;
@@ -56,7 +61,15 @@ export const idleCorePart: BenchPart<'idleCore'> = {
       // Let the aftermath of connecting pass before the window opens: short-lived timers (HTTP
       // keep-alive of the token refresh) and V8's memory reducer, which runs a few full GCs
       // ~8–10 s after activity stops (~80 ms of CPU, once). A core idle for hours has had both.
+      // SETTLE_MS at least, then until neither process has collected garbage for QUIET_GC_MS
+      // (the reducer's GCs come later when the machine is busy), at most SETTLE_MAX_MS.
       await sleep(ctx.mode === 'smoke' ? 500 : SETTLE_MS);
+      const settleUntil = Date.now() + (ctx.mode === 'smoke' ? 0 : SETTLE_MAX_MS - SETTLE_MS);
+      while (Date.now() < settleUntil) {
+        const since = await Promise.all([core.request<number>('sinceGc'), bare.request<number>('sinceGc')]);
+        if (Math.min(...since) >= QUIET_GC_MS) break;
+        await sleep(1_000);
+      }
       await Promise.all([core.request('start'), bare.request('start')]);
       await sleep(ctx.sizes.idleCore.windowSec * 1_000);
       const [c, b] = await Promise.all([core.request<Window>('stop'), bare.request<Window>('stop')]);

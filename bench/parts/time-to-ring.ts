@@ -202,6 +202,7 @@ const AUDIO_STEPS: [string, string][] = [
   ['caller shows the call active', 'desktop:activeDom'],
   ['caller microphone open', 'desktop:gumEnd'],
   ['caller applies its offer', 'desktop:offerSet'],
+  ["caller's core has the offer (page → host)", 'host:offerToCore'],
   ['callee receives the offer', 'web:offerIn'],
   ['callee applies its answer', 'web:answerSet'],
   ["caller's page receives the answer (host → page)", 'desktop:hostAnswer'],
@@ -235,7 +236,9 @@ function times(all: Record<string, number>): CallTimes {
     calleeAudio: need('web:audio') - accept,
     hops: {
       snapshot: (all['desktop:hostActive'] ?? NaN) - (all['host:bridgeActive'] ?? NaN),
-      offer: (all['host:offerToCore'] ?? NaN) - (all['desktop:offerSet'] ?? NaN),
+      // The caller prepares its offer while the call rings and sends it once the active
+      // snapshot is in the page: the hop starts at whichever came later.
+      offer: (all['host:offerToCore'] ?? NaN) - Math.max(all['desktop:offerSet'] ?? NaN, all['desktop:hostActive'] ?? NaN),
       answer: (all['desktop:hostAnswer'] ?? NaN) - (all['host:bridgeAnswer'] ?? NaN),
     },
     toneDb: all['desktop:audioDb'] ?? NaN,

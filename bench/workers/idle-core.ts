@@ -51,7 +51,10 @@ createHook({
 
 // Garbage collections during the window (a full GC of an idle heap is the largest single CPU cost).
 const gcs: { atMs: number; ms: number; kind: number }[] = [];
+/** When the last garbage collection ended (performance.now()), window or not. */
+let lastGcEnd = 0;
 new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) lastGcEnd = Math.max(lastGcEnd, e.startTime + e.duration);
   if (!counting) return;
   for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
     gcs.push({ atMs: e.startTime - t0, ms: e.duration, kind: e.detail?.kind ?? 0 });
@@ -99,6 +102,10 @@ serveCommands({
     await p.restore();
     if (!(await sync.synced(30_000))) throw new Error('the core did not connect and sync');
     return { connected: true };
+  },
+  /** Milliseconds since the last garbage collection (or since the process started). */
+  sinceGc() {
+    return performance.now() - lastGcEnd;
   },
   start() {
     fired.clear();

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { addUser, changePassword, seedDemo } from './accounts.js';
 import { startServer } from './app.js';
 import { configFromEnv, parseConfig, type ConfigInput } from './config.js';
-import { openStorage } from './cluster/backends.js';
+import { openStorage } from './store/open.js';
 import { ProtocolError } from '../shared/protocol/index.js';
 
 const { values, positionals } = parseArgs({

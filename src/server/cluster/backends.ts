@@ -7,8 +7,10 @@
  *   DATABASE_URL  accounts, devices, tokens, push registrations, call
  *                 journal and history in PostgreSQL
  *
- * Without them the server keeps the single-node defaults (memory, SQLite).
- * Everything above the storage interfaces is the same code either way.
+ * Without them the server keeps the single-node defaults (memory, SQLite) and
+ * never loads this module (app.ts imports it only when one is set), nor the
+ * Redis and PostgreSQL clients. Everything above the storage interfaces is the
+ * same code either way.
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
@@ -19,8 +21,8 @@ import type { Logger } from '../logger.js';
 import type { PresenceService } from '../presence.js';
 import type { LimiterFactory } from '../ratelimit.js';
 import type { IoServer } from '../socket/gateway.js';
-import { PostgresStorage, redactUrl } from '../store/postgres.js';
-import { SqliteStorage } from '../store/sqlite.js';
+import { openStorage } from '../store/open.js';
+import { redactUrl } from '../store/postgres.js';
 import type { Storage } from '../store/types.js';
 import { NodeMonitor } from './node-monitor.js';
 import { redisLimiterFactory } from './rate-limits.js';
@@ -46,16 +48,6 @@ export interface ClusterBackends {
   start(deps: { io: IoServer; calls: CallService; presence: PresenceService }): Promise<void>;
   /** After live state and storage closed: closes the Redis connections. */
   close(): Promise<void>;
-}
-
-/** Durable storage from the configuration (the CLI's user commands use it too). */
-export async function openStorage(config: Config, log?: Logger, opts: { recoverMinAgeMs?: number } = {}): Promise<Storage> {
-  if (!config.databaseUrl) return SqliteStorage.open(config.dataDir);
-  return PostgresStorage.connect(config.databaseUrl, {
-    log,
-    applicationName: `softphone-server ${config.nodeId}`,
-    recoverMinAgeMs: opts.recoverMinAgeMs,
-  });
 }
 
 async function connectRedis(url: string, role: string, config: Config, log: Logger): Promise<Redis> {

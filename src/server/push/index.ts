@@ -9,7 +9,7 @@ import type { LiveState } from '../live/types.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../store/types.js';
 import { APNS_HOSTS, ApnsSender } from './apns.js';
-import { FcmSender, readServiceAccount } from './fcm.js';
+import type { FcmSender } from './fcm.js';
 import { PushRegistrations } from './registrations.js';
 import { PushService } from './push-service.js';
 import type { PushSender } from './sender.js';
@@ -80,11 +80,13 @@ async function apnsSender(c: PushConfig, ca: string | undefined, log: Logger, no
   );
 }
 
-function fcmSender(c: PushConfig, ca: string | undefined, log: Logger, now?: () => number): FcmSender | null {
+/** FCM's module (and google-auth-library) loads only when FCM is configured. */
+async function fcmSender(c: PushConfig, ca: string | undefined, log: Logger, now?: () => number): Promise<FcmSender | null> {
   if (!c.fcmServiceAccountFile) {
     if (c.fcmProjectId) throw new Error('FCM_PROJECT_ID is set but FCM_SERVICE_ACCOUNT_FILE is not');
     return null;
   }
+  const { FcmSender, readServiceAccount } = await import('./fcm.js');
   const serviceAccount = readServiceAccount(c.fcmServiceAccountFile);
   const projectId = c.fcmProjectId ?? serviceAccount.project_id;
   if (!projectId) throw new Error('set FCM_PROJECT_ID (the service-account file names no project_id)');
@@ -96,7 +98,7 @@ export async function createPush(c: PushConfig, deps: PushDeps): Promise<Push> {
   const log = deps.log.child({ component: 'push' });
   const ca = c.pushCaFile ? readFile(c.pushCaFile, 'PUSH_CA_FILE') : undefined;
   const apns = await apnsSender(c, ca, log, deps.now);
-  const fcm = fcmSender(c, ca, log, deps.now);
+  const fcm = await fcmSender(c, ca, log, deps.now);
   const senders: PushSender[] = [apns, fcm].filter((s): s is ApnsSender | FcmSender => s !== null);
   const service = new PushService(deps.storage, deps.live, senders, log, {
     maxAttempts: c.pushMaxAttempts,
