@@ -8,6 +8,7 @@
  * they refer to, into dist/bench/profiles or <out>/profiles) ·
  * --keep (keep the scratch folder) · --server-entry <file> (build the server under test
  * from another entry, e.g. a patched copy of src/, to A/B a change).
+ * Environment: BENCH_TRACE_GC=1 prints the idle core's garbage collections (--trace-gc).
  *
  * Writes <out>/latest.json, <out>/latest.md and PNG plots; with the default output
  * folder (bench/results) and not in smoke mode it also refreshes the generated block

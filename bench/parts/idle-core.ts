@@ -46,7 +46,7 @@ export const idleCorePart: BenchPart<'idleCore'> = {
       env: ctx.serverEnv,
       logFile: path.join(ctx.runDir, 'core-app.log'),
     });
-    const core = WorkerHost.start('idle-core', ctx.build.workers.idleCore);
+    const core = WorkerHost.start('idle-core', ctx.build.workers.idleCore, {}, process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []);
     const bare = WorkerHost.start('idle-bare-client', ctx.build.workers.idleCore);
     try {
       const args = (u: typeof coreUser, mode: 'core' | 'bare') => ({

@@ -1,4 +1,8 @@
-/** Every part, in run order. A new part is one module here plus its keys in lib/types.ts. */
+/**
+ * Every part, in run order. A new part is one module here plus its keys in lib/types.ts.
+ * The quiet measurements (idle core, time to ring / audio, push) run before the reconnect
+ * storm, whose 2 000 exiting cores load both CPUs for several seconds after it ends.
+ */
 import type { BenchPart, PartKey } from '../lib/types.js';
 import { callSetupPart } from './call-setup.js';
 import { idleCorePart } from './idle-core.js';
@@ -9,9 +13,9 @@ import { timeToRingPart } from './time-to-ring.js';
 
 export const PARTS: BenchPart<PartKey>[] = [
   idlePart,
-  callSetupPart,
-  reconnectStormPart,
-  timeToRingPart,
   idleCorePart,
+  callSetupPart,
+  timeToRingPart,
   pushPart,
+  reconnectStormPart,
 ] as BenchPart<PartKey>[];

@@ -16,6 +16,8 @@ import {
   progressTone,
   waitForCallState,
   waitForRemoteAudio,
+  watchMedia,
+  mediaWatch,
   type DesktopApp,
   type WebApp,
   openCallPair,
@@ -152,5 +154,27 @@ describe('desktop ⇄ web calls', () => {
     await expect.poll(() => desktop.hideRequests, { timeout: 5_000 }).toBe(hidesBefore + 1);
     await b.getByRole('button', { name: 'History' }).click();
     await b.getByRole('listitem').filter({ hasText: 'Alice' }).filter({ hasText: 'Declined' }).first().waitFor({ timeout: 10_000 });
+  });
+  it('the caller prepares its media while it rings and releases it when the call is declined; the callee opens no microphone before Answer', async () => {
+    const a = desktop.page;
+    const b = web.page;
+    await a.getByRole('button', { name: 'Contacts' }).click();
+    await Promise.all([watchMedia(a), watchMedia(b)]);
+
+    await a.getByRole('button', { name: 'Call Bob' }).click();
+    await incomingDialog(b).getByText('Alice', { exact: true }).waitFor({ timeout: 15_000 });
+    // Before anyone answers: the caller's microphone is open and its offer is made (held back
+    // until the answer); the callee's microphone is untouched (privacy: it opens on Answer).
+    await expect
+      .poll(() => mediaWatch(a), { timeout: 10_000 })
+      .toMatchObject({ microphoneRequests: 1, liveTracks: 1, openPeerConnections: 1, withLocalOffer: 1 });
+    expect(await mediaWatch(b)).toMatchObject({ microphoneRequests: 0, openPeerConnections: 0 });
+
+    await incomingDialog(b).getByRole('button', { name: 'Decline' }).click();
+    await outgoingRegion(a).getByText('Declined', { exact: true }).waitFor({ timeout: 10_000 });
+    // Nothing prepared outlives the call: microphone released, peer connection closed.
+    await expect.poll(() => mediaWatch(a), { timeout: 10_000 }).toMatchObject({ liveTracks: 0, openPeerConnections: 0 });
+    expect(await mediaWatch(b)).toMatchObject({ microphoneRequests: 0, openPeerConnections: 0 });
+    await waitForState(desktop.phone, (s) => s.calls.length === 0, 15_000, 'declined call cleared');
   });
 });

@@ -174,3 +174,58 @@ export async function waitForRemoteAudio(page: Page, timeoutMs = 20_000): Promis
 export async function progressTone(page: Page): Promise<string> {
   return page.evaluate(() => document.getElementById('media')?.dataset.progressTone ?? '');
 }
+
+export interface MediaWatch {
+  /** getUserMedia calls since `watchMedia`. */
+  microphoneRequests: number;
+  /** Audio tracks from those calls that are still live (a microphone in use). */
+  liveTracks: number;
+  /** Peer connections created since `watchMedia` and not closed. */
+  openPeerConnections: number;
+  /** Of those, how many have a local offer (set while ringing when prepared). */
+  withLocalOffer: number;
+}
+
+/** Starts recording the page's microphone requests and peer connections (read with `mediaWatch`). */
+export async function watchMedia(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    type Watch = { requests: number; tracks: MediaStreamTrack[]; pcs: RTCPeerConnection[] };
+    const w = window as unknown as { __mediaWatch?: Watch };
+    if (w.__mediaWatch) {
+      w.__mediaWatch.requests = 0;
+      w.__mediaWatch.tracks = [];
+      w.__mediaWatch.pcs = [];
+      return;
+    }
+    const watch: Watch = { requests: 0, tracks: [], pcs: [] };
+    w.__mediaWatch = watch;
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      watch.requests++;
+      const stream = await gum(constraints);
+      watch.tracks.push(...stream.getAudioTracks());
+      return stream;
+    };
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        watch.pcs.push(this);
+      }
+    };
+  });
+}
+
+export async function mediaWatch(page: Page): Promise<MediaWatch> {
+  return page.evaluate(() => {
+    const w = (window as unknown as { __mediaWatch?: { requests: number; tracks: MediaStreamTrack[]; pcs: RTCPeerConnection[] } }).__mediaWatch;
+    if (!w) throw new Error('watchMedia was not called on this page');
+    const open = w.pcs.filter((pc) => pc.signalingState !== 'closed');
+    return {
+      microphoneRequests: w.requests,
+      liveTracks: w.tracks.filter((t) => t.readyState === 'live').length,
+      openPeerConnections: open.length,
+      withLocalOffer: open.filter((pc) => pc.localDescription?.type === 'offer').length,
+    };
+  });
+}

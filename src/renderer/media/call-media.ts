@@ -106,6 +106,8 @@ export class CallMedia {
   private pendingIce: RTCIceCandidateInit[] = [];
   /** Signal handling and negotiations wait for the ICE servers; then run one at a time, in order. */
   private chain: Promise<void>;
+  /** Steps in the chain not finished yet. */
+  private queued = 0;
   private markReady!: () => void;
   private iceLoading = false;
   /** The first microphone opening (the call's own; device switches go through setInput). */
@@ -196,11 +198,15 @@ export class CallMedia {
     void routeOutput(this.audio, this.deps.outputDeviceId());
     this.deps.onStatus({ phase: 'connecting' });
     this.statsTimer = setInterval(() => void this.sampleQuality(), 1_000);
-    // In the chain: after a prepared offer that is still being made, before anything sent later.
-    this.serial(async () => {
+    const goLive = () => {
       this.live = true;
       this.flushOutbox();
-    });
+    };
+    // The offer prepared while ringing is ready (nothing queued): it leaves now, in this
+    // snapshot's handler, before the renderer spends its time drawing the call. Otherwise in
+    // the chain, after the offer still being made and before anything sent later.
+    if (this.queued === 0) goLive();
+    else this.serial(async () => goLive());
     if (resumed) {
       this.startRecovery();
     } else if (this.isOfferer) {
@@ -341,12 +347,14 @@ export class CallMedia {
 
   /** Signals and negotiations run one at a time, in arrival order. */
   private serial(task: () => Promise<void>): void {
+    this.queued++;
     this.chain = this.chain
       .then(() => (this.closed ? undefined : task()))
       .catch((err: unknown) => {
         // A step cut short by the call ending (closed peer connection) is no failure.
         if (!this.closed) console.warn(`call ${this.callId}: media step failed`, err);
-      });
+      })
+      .finally(() => this.queued--);
   }
 
   private async send(signal: MediaSignal): Promise<void> {
