@@ -1,7 +1,7 @@
 /**
  * APNs VoIP pushes over HTTP/2 with token-based authentication.
  *
- * Why node:http2 + jose rather than @parse/node-apn (installed, and it can be
+ * Why node:http2 + jose rather than @parse/node-apn (tried, and it can be
  * pointed at another host/port and CA): its retry path reads `Retry-After`
  * under a capitalised key that Node's lower-cased HTTP/2 headers never have,
  * strips it before returning errors, and retries at once without backoff; it
