@@ -93,17 +93,14 @@ async function userCommand(args: string[]): Promise<void> {
 }
 
 async function serve(): Promise<void> {
-  const server = await startServer(config());
-  if (server.config.demo) {
-    const creds = await seedDemo(server.storage.accounts, server.config.dataDir);
-    const lines = Object.entries(creds).map(([user, password]) => `  ${user.padEnd(6)} password: ${password}`);
-    // One write, so nothing else interleaves with the credentials.
-    console.log([`\nDemo mode. Web softphone: ${server.url}/`, ...lines, ''].join('\n'));
-  }
-  let stopping = false;
+  // Signal handlers go in before the server starts: a supervisor (or a test) that sends SIGTERM
+  // as soon as it reads "server listening" must get a graceful stop, not the default kill.
+  const run: { server?: Awaited<ReturnType<typeof startServer>>; requested?: string; stopping: boolean } = { stopping: false };
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    run.requested ??= signal;
+    const { server } = run;
+    if (!server || run.stopping) return; // still starting: it stops as soon as it is up
+    run.stopping = true;
     server
       .shutdown(`received ${signal}`)
       .then(() => process.exit(0))
@@ -114,6 +111,16 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  const server = await startServer(config());
+  run.server = server;
+  if (run.requested) return stop(run.requested);
+  if (server.config.demo) {
+    const creds = await seedDemo(server.storage.accounts, server.config.dataDir);
+    const lines = Object.entries(creds).map(([user, password]) => `  ${user.padEnd(6)} password: ${password}`);
+    // One write, so nothing else interleaves with the credentials.
+    console.log([`\nDemo mode. Web softphone: ${server.url}/`, ...lines, ''].join('\n'));
+  }
 }
 
 async function main(): Promise<void> {

@@ -194,7 +194,7 @@ describe('durability', () => {
     const stopped = new Promise((resolve) => second.child.once('exit', resolve));
     second.child.kill('SIGTERM');
     await stopped;
-    expect(second.child.exitCode).toBe(0);
+    expect({ code: second.child.exitCode, signal: second.child.signalCode }).toEqual({ code: 0, signal: null });
 
     const after = new Database(path.join(dataDir, 'softphone.db'), { readonly: true });
     const rows = after.prepare('SELECT call_id, direction, outcome FROM history').all() as HistoryRow[];
