@@ -7,18 +7,7 @@
 // `node scripts/build.mjs renderer` builds only the renderer.
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
-
-/**
- * The server in chunks: what only a multi-node (Redis, PostgreSQL) or FCM setup needs is
- * imported dynamically and lands in its own chunk with its packages, so a single node never
- * loads them. Entry: dist/server/cli.mjs. bench/lib/build.ts builds it the same way.
- */
-const SERVER_SPLIT = {
-  splitting: true,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-};
+import { SERVER_BUNDLE } from './server-bundle.mjs';
 
 const only = process.argv[2];
 const started = Date.now();
@@ -47,15 +36,7 @@ async function node() {
       format: 'cjs',
       external: ['electron'],
     }),
-    esbuild({
-      ...common,
-      ...SERVER_SPLIT,
-      entryPoints: ['src/server/cli.ts'],
-      outdir: 'dist/server',
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-    }),
+    esbuild({ ...SERVER_BUNDLE, entryPoints: ['src/server/cli.ts'], outdir: 'dist/server' }),
   ]);
 }
 

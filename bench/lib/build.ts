@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { SERVER_BUNDLE } from '../../scripts/server-bundle.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -56,16 +57,8 @@ export async function buildBench(serverEntry = path.join(REPO_ROOT, 'src/server/
   } as const;
   const out = (name: string) => path.join(dir, `${name}.mjs`);
   await Promise.all([
-    build({
-      ...common,
-      // In chunks, as scripts/build.mjs does: the Redis, PostgreSQL and FCM modules load only when configured.
-      splitting: true,
-      entryNames: 'cli',
-      chunkNames: 'chunks/[name]-[hash]',
-      outExtension: { '.js': '.mjs' },
-      entryPoints: [path.resolve(serverEntry)],
-      outdir: path.join(dir, 'server'),
-    }),
+    // The same options as dist/server (scripts/server-bundle.mjs): in chunks, optional backends lazy.
+    build({ ...SERVER_BUNDLE, entryPoints: [path.resolve(serverEntry)], outdir: path.join(dir, 'server') }),
     build({ ...common, entryPoints: [path.join(REPO_ROOT, 'bench/baseline/bare-server.ts')], outfile: out('bare-server') }),
     ...Object.values(WORKERS).map((w) =>
       build({ ...common, entryPoints: [path.join(REPO_ROOT, `bench/workers/${w}.ts`)], outfile: out(w) }),
