@@ -5,11 +5,13 @@ import { DeviceKind, Id, Timestamp, UserSummary } from './common.js';
 /**
  * Server-side call state machine (see docs/protocol.md for the diagram):
  *
- *   inviting ──► ringing ──► answered ──► ended
- *                   │
- *                   └──► declined | busy | cancelled | missed | failed ──► ended
+ *   ringing ──► answered ──► ended (outcome completed)
+ *      │
+ *      └──────────────────► ended (outcome declined | busy | cancelled | missed | failed)
  *
- * `ended` is reached from every terminal outcome once history is committed.
+ * A call is created straight into `ringing`, or straight into `ended` when the
+ * callee is busy or on do-not-disturb; the transition log writes its creation as
+ * `from: "new"`. `ended` is reached once every participant's history is committed.
  */
 export const CALL_STATES = ['ringing', 'answered', 'ended'] as const;
 export const CallState = z.enum(CALL_STATES);

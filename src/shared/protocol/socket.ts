@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  ErrorCode,
   Id,
   PresenceStatus,
   SetStatus,
@@ -85,9 +86,9 @@ export const clientEvents = {
        * The user's newest history record (null: none). A client whose cached history
        * starts with this record has every record and need not list them again.
        */
-      historyHead: z.object({ id: z.string(), endedAt: Timestamp }).nullable().optional(),
+      historyHead: z.object({ id: z.string(), endedAt: Timestamp }).nullable(),
       /** Missed calls that ended after this instant are unseen (`HistoryRecord.seen`). */
-      lastSeenMissedAt: Timestamp.optional(),
+      lastSeenMissedAt: Timestamp,
     }),
   },
   'presence:set': {
@@ -159,7 +160,10 @@ export const serverEvents = {
   'call:ringing': CallEvent.extend({ ringingDevices: z.number().int().nonnegative() }),
   /** The user's other devices: a call was placed from another device. */
   'call:outgoing-elsewhere': CallEvent,
-  /** Caller side and the answering device: the call is up. */
+  /**
+   * Every device of the caller: the call is up. The answering device learns it
+   * from its `call:accept` ack; the callee's other devices get `call:answered-elsewhere`.
+   */
   'call:answered': CallEvent,
   /** A ringing device whose call was answered by another device: stop ringing. */
   'call:answered-elsewhere': CallEvent,
@@ -178,7 +182,7 @@ export const serverEvents = {
   /** The server is going away: reconnect (to another node) after the delay. */
   'session:shutdown': z.object({ reason: z.string(), reconnectAfterMs: z.number().int().nonnegative() }),
   /** An event arrived without an acknowledgement callback. */
-  'protocol:error': z.object({ event: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+  'protocol:error': z.object({ event: z.string(), error: z.object({ code: ErrorCode, message: z.string() }) }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;
