@@ -39,6 +39,8 @@
 import type { CallInfo, SoftphoneApi } from '../../shared/contract.js';
 import type { MediaSignal } from '../../shared/protocol/index.js';
 import { openMicrophone, routeOutput } from './audio-devices.js';
+import { browserMediaEdges, type MediaEdges, type TimerId } from './media-edges.js';
+import { MutedStore } from './muted-store.js';
 import { QualitySampler, type CallQuality } from './quality.js';
 
 /** Brief drops (Wi-Fi roaming) often heal by themselves; act after this. */
@@ -86,14 +88,12 @@ export interface CallMediaDeps {
 type Negotiation = 'initial' | 'fresh' | 'ice-restart';
 
 function micErrorText(err: unknown): string {
-  const name = err instanceof DOMException ? err.name : '';
+  const name = err instanceof Error ? err.name : '';
   if (name === 'NotAllowedError') return 'Microphone access was denied. The other person cannot hear you.';
   if (name === 'NotFoundError') return 'No microphone was found. The other person cannot hear you.';
   if (name === 'NotReadableError') return 'The microphone is in use by another application.';
   return 'The microphone could not be opened. The other person cannot hear you.';
 }
-
-const mutedKey = (callId: string) => `softphone:muted:${callId}`;
 
 export class CallMedia {
   readonly audio: HTMLAudioElement;
@@ -131,23 +131,27 @@ export class CallMedia {
   private recoveryAttempts = 0;
   /** The far end was heard from during the current recovery (see farEndIsBack). */
   private farEndHeard = false;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private disconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setInterval> | undefined;
-  private statsTimer: ReturnType<typeof setInterval> | undefined;
-  private nudgeTimer: ReturnType<typeof setTimeout> | undefined;
-  private staleOfferTimer: ReturnType<typeof setTimeout> | undefined;
+  private watchdog: TimerId | undefined;
+  private disconnectTimer: TimerId | undefined;
+  private retryTimer: TimerId | undefined;
+  private statsTimer: TimerId | undefined;
+  private nudgeTimer: TimerId | undefined;
+  private staleOfferTimer: TimerId | undefined;
   private readonly sampler = new QualitySampler();
+  private readonly mutedStore: MutedStore;
 
   constructor(
     readonly callId: string,
     readonly isOfferer: boolean,
     private readonly deps: CallMediaDeps,
+    /** The browser APIs and the clock; fakes in unit tests. */
+    private readonly edges: MediaEdges = browserMediaEdges(),
   ) {
     this.chain = new Promise<void>((resolve) => (this.markReady = resolve));
     // A reloaded window keeps the user's mute choice for this call.
-    this.muted = sessionStorage.getItem(mutedKey(callId)) === '1';
-    this.audio = document.createElement('audio');
+    this.mutedStore = new MutedStore(edges.storage, callId);
+    this.muted = this.mutedStore.load();
+    this.audio = edges.createAudioElement();
     this.audio.dataset.testid = 'remote-audio';
     this.audio.dataset.callId = callId;
     this.audio.autoplay = true;
@@ -197,7 +201,7 @@ export class CallMedia {
     this.openMicOnce();
     void routeOutput(this.audio, this.deps.outputDeviceId());
     this.deps.onStatus({ phase: 'connecting' });
-    this.statsTimer = setInterval(() => void this.sampleQuality(), 1_000);
+    this.statsTimer = this.edges.clock.setInterval(() => void this.sampleQuality(), 1_000);
     const goLive = () => {
       this.live = true;
       this.flushOutbox();
@@ -216,7 +220,7 @@ export class CallMedia {
         if (!pc || (pc.signalingState === 'stable' && !pc.remoteDescription)) await this.negotiate('initial');
       });
     } else {
-      this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = this.edges.clock.setTimeout(() => {
         if (!this.pc && !this.closed) void this.requestRestart(true);
       }, OFFER_NUDGE_MS);
     }
@@ -301,8 +305,7 @@ export class CallMedia {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    if (muted) sessionStorage.setItem(mutedKey(this.callId), '1');
-    else sessionStorage.removeItem(mutedKey(this.callId));
+    this.mutedStore.save(muted);
     for (const t of this.mic?.getAudioTracks() ?? []) t.enabled = !muted;
     this.deps.onStatus({ muted });
   }
@@ -327,12 +330,12 @@ export class CallMedia {
     this.closed = true;
     this.markReady();
     this.markLive();
-    clearTimeout(this.watchdog);
-    clearTimeout(this.disconnectTimer);
-    clearTimeout(this.nudgeTimer);
-    clearTimeout(this.staleOfferTimer);
-    clearInterval(this.retryTimer);
-    clearInterval(this.statsTimer);
+    this.edges.clock.clearTimeout(this.watchdog);
+    this.edges.clock.clearTimeout(this.disconnectTimer);
+    this.edges.clock.clearTimeout(this.nudgeTimer);
+    this.edges.clock.clearTimeout(this.staleOfferTimer);
+    this.edges.clock.clearInterval(this.retryTimer);
+    this.edges.clock.clearInterval(this.statsTimer);
     this.pc?.close();
     this.pc = null;
     this.mic?.getTracks().forEach((t) => t.stop());
@@ -340,7 +343,7 @@ export class CallMedia {
     this.audio.pause();
     this.audio.srcObject = null;
     this.audio.remove();
-    sessionStorage.removeItem(mutedKey(this.callId));
+    this.mutedStore.clear();
   }
 
   // ───────────────────────────── signaling ─────────────────────────────
@@ -391,7 +394,7 @@ export class CallMedia {
 
   private async onOffer(signal: Extract<MediaSignal, { type: 'offer' }>): Promise<void> {
     if (this.isOfferer) return; // only the caller's device offers
-    clearTimeout(this.nudgeTimer);
+    this.edges.clock.clearTimeout(this.nudgeTimer);
     this.farEndIsBack();
     if (!this.pc || signal.fresh) {
       if (!this.pc && signal.iceRestart) {
@@ -473,11 +476,11 @@ export class CallMedia {
   private replacePeerConnection(): void {
     this.pc?.close();
     this.generation++;
-    this.pcCreatedAt = performance.now();
+    this.pcCreatedAt = this.edges.clock.now();
     this.pendingIce = [];
     this.sampler.reset();
     const gen = this.generation;
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const pc = this.edges.createPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.pc = pc;
     if (this.isOfferer) {
       const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv', streams: this.mic ? [this.mic] : [] });
@@ -485,7 +488,7 @@ export class CallMedia {
     }
     pc.addEventListener('track', (ev) => {
       if (gen !== this.generation) return;
-      this.audio.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
+      this.audio.srcObject = ev.streams[0] ?? this.edges.createMediaStream([ev.track]);
       this.audio.play().catch((err: unknown) => console.warn('remote audio could not start', err));
     });
     pc.addEventListener('icecandidate', (ev) => {
@@ -505,16 +508,16 @@ export class CallMedia {
   private onConnectionState(state: RTCPeerConnectionState): void {
     if (this.closed) return;
     if (state === 'connected') {
-      clearTimeout(this.watchdog);
-      clearTimeout(this.disconnectTimer);
-      clearInterval(this.retryTimer);
+      this.edges.clock.clearTimeout(this.watchdog);
+      this.edges.clock.clearTimeout(this.disconnectTimer);
+      this.edges.clock.clearInterval(this.retryTimer);
       this.disconnectTimer = undefined;
       this.recovering = false;
       this.recoveryAttempts = 0;
       this.deps.onStatus({ phase: 'connected' });
       this.dropUnansweredOffer();
     } else if (state === 'disconnected') {
-      this.disconnectTimer ??= setTimeout(() => {
+      this.disconnectTimer ??= this.edges.clock.setTimeout(() => {
         this.disconnectTimer = undefined;
         if (this.pc?.connectionState !== 'connected') this.startRecovery();
       }, DISCONNECT_GRACE_MS);
@@ -530,15 +533,15 @@ export class CallMedia {
     this.deps.onStatus({ phase: 'reconnecting' });
     this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
     this.attemptRecovery();
-    clearInterval(this.retryTimer);
-    this.retryTimer = setInterval(() => this.attemptRecovery(), RECOVERY_RETRY_MS);
+    this.edges.clock.clearInterval(this.retryTimer);
+    this.retryTimer = this.edges.clock.setInterval(() => this.attemptRecovery(), RECOVERY_RETRY_MS);
   }
 
   private attemptRecovery(): void {
     if (this.closed) return;
     // A session set up moments ago is still connecting: give it time instead of replacing it again.
     const state = this.pc?.connectionState;
-    if ((state === 'new' || state === 'connecting') && performance.now() - this.pcCreatedAt < RECOVERY_RETRY_MS * 1.5) return;
+    if ((state === 'new' || state === 'connecting') && this.edges.clock.now() - this.pcCreatedAt < RECOVERY_RETRY_MS * 1.5) return;
     const attempt = this.recoveryAttempts++;
     // First try an ICE restart (keeps the session); then rebuild the peer connection.
     const fresh = !this.pc || attempt > 0 || this.pc.connectionState === 'closed';
@@ -557,8 +560,8 @@ export class CallMedia {
     const pc = this.pc;
     if (!this.isOfferer || !pc?.remoteDescription || pc.signalingState !== 'have-local-offer') return;
     const gen = this.generation;
-    clearTimeout(this.staleOfferTimer);
-    this.staleOfferTimer = setTimeout(() => {
+    this.edges.clock.clearTimeout(this.staleOfferTimer);
+    this.staleOfferTimer = this.edges.clock.setTimeout(() => {
       this.serial(async () => {
         if (gen !== this.generation || pc.signalingState !== 'have-local-offer' || pc.connectionState !== 'connected') return;
         await pc.setLocalDescription({ type: 'rollback' });
@@ -567,8 +570,8 @@ export class CallMedia {
   }
 
   private armWatchdog(ms: number, reason: string): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => {
+    this.edges.clock.clearTimeout(this.watchdog);
+    this.watchdog = this.edges.clock.setTimeout(() => {
       if (this.closed || this.pc?.connectionState === 'connected') return;
       this.deps.hangup(reason);
       // Signaling may be down too, so the hang-up may not get through: keep asking until the call is over.
@@ -587,7 +590,7 @@ export class CallMedia {
   private async openMic(deviceId: string): Promise<void> {
     const request = ++this.micRequests;
     try {
-      const stream = await openMicrophone(deviceId);
+      const stream = await openMicrophone(deviceId, this.edges.getUserMedia, this.edges.voiceProcessing());
       if (this.closed || request !== this.micRequests) {
         stream.getTracks().forEach((t) => t.stop());
         return;
