@@ -21,79 +21,31 @@
  *   as soon as it arrives and the track is attached when the microphone opens
  *   (replaceTrack needs no renegotiation).
  *
- * Recovery:
- * - The connection drops (network change, sleep): the offerer restarts ICE;
- *   the other side sends `restart-request`. A second attempt replaces the
- *   whole peer connection (`fresh`), which also heals a dead DTLS session.
- * - This renderer started while the call was already up (window reloaded):
- *   it has no media session, so the offerer sends a `fresh` offer and the
- *   other side sends `restart-request {fresh}`; whoever receives `fresh`
- *   replaces its peer connection.
- * - Signaling dropped too (this device lost its network): what was sent
- *   meanwhile may be lost, so once it is back the recovery tries again at
- *   once and gets a full deadline; so does the far end's once it hears
- *   from this side again (an offer or a restart request).
- * - No audio path within the deadline: the call is hung up with a reason,
- *   so nobody sits in a silent call.
+ * Recovery (recovery.ts): ICE restart, then a fresh peer connection, under a
+ * deadline; a reloaded renderer rebuilds the session with the far end.
  */
-import type { CallInfo, SoftphoneApi } from '../../shared/contract.js';
+import type { CallInfo } from '../../shared/contract.js';
 import type { MediaSignal } from '../../shared/protocol/index.js';
 import { openMicrophone, routeOutput } from './audio-devices.js';
 import { browserMediaEdges, type MediaEdges, type TimerId } from './media-edges.js';
+import { MediaStateMachine, phaseOf, type CallMediaState } from './media-state.js';
 import { MutedStore } from './muted-store.js';
-import { QualitySampler, type CallQuality } from './quality.js';
+import { QualitySampler } from './quality.js';
+import {
+  OFFER_NUDGE_MS,
+  RECOVERY_RETRY_MS,
+  RECOVERY_TIMEOUT_MS,
+  SETUP_TIMEOUT_MS,
+  micErrorText,
+  type CallMediaDeps,
+  type Negotiation,
+} from './call-media-types.js';
+import { Recovery } from './recovery.js';
+import { RemoteCandidates } from './remote-candidates.js';
+import { SignalOutbox } from './signal-outbox.js';
 
-/** Brief drops (Wi-Fi roaming) often heal by themselves; act after this. */
-export const DISCONNECT_GRACE_MS = 2_000;
-/** How long a dropped call may try to recover before it is hung up. */
-export const RECOVERY_TIMEOUT_MS = 10_000;
-/** How long a new call may take to get audio flowing. */
-export const SETUP_TIMEOUT_MS = 15_000;
-/** Recovery attempts repeat this often until one works or the deadline passes. */
-export const RECOVERY_RETRY_MS = 3_000;
-/** The callee asks for an offer when none arrived this long after answering. */
-export const OFFER_NUDGE_MS = 4_000;
-const MAX_PENDING_ICE = 200;
-/** Signals held back until the call is active here (an offer and its candidates). */
-const MAX_OUTBOX = 200;
-const LOST_REASON = 'The audio connection was lost and could not be restored.';
+export * from './call-media-types.js';
 
-export type MediaPhase = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
-
-export interface MediaStatus {
-  phase: MediaPhase;
-  quality: CallQuality | null;
-  muted: boolean;
-  /** The microphone could not be opened (the call continues, receive-only). */
-  micError: string | null;
-  /** Why the media side ended the call, in words for the user. */
-  endReason: string | null;
-}
-
-export const INITIAL_STATUS: MediaStatus = { phase: 'starting', quality: null, muted: false, micError: null, endReason: null };
-
-export interface CallMediaDeps {
-  api: SoftphoneApi;
-  /** Where the remote <audio> element is attached. */
-  container: HTMLElement;
-  inputDeviceId(): string;
-  outputDeviceId(): string;
-  /** ICE servers for a new peer connection (cached by the engine). */
-  iceServers(): Promise<RTCIceServer[]>;
-  onStatus(patch: Partial<MediaStatus>): void;
-  /** Gives up on the call: hang up and tell the user why. */
-  hangup(reason: string): void;
-}
-
-type Negotiation = 'initial' | 'fresh' | 'ice-restart';
-
-function micErrorText(err: unknown): string {
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'NotAllowedError') return 'Microphone access was denied. The other person cannot hear you.';
-  if (name === 'NotFoundError') return 'No microphone was found. The other person cannot hear you.';
-  if (name === 'NotReadableError') return 'The microphone is in use by another application.';
-  return 'The microphone could not be opened. The other person cannot hear you.';
-}
 
 export class CallMedia {
   readonly audio: HTMLAudioElement;
@@ -103,7 +55,7 @@ export class CallMedia {
   private pcCreatedAt = 0;
   private mic: MediaStream | null = null;
   private iceServers: RTCIceServer[] = [];
-  private pendingIce: RTCIceCandidateInit[] = [];
+  private readonly candidates = new RemoteCandidates();
   /** Signal handling and negotiations wait for the ICE servers; then run one at a time, in order. */
   private chain: Promise<void>;
   /** Steps in the chain not finished yet. */
@@ -114,31 +66,22 @@ export class CallMedia {
   private micOpening: Promise<void> | null = null;
   /** Counts microphone requests: only the latest one's stream is kept. */
   private micRequests = 0;
-  /** The call is active here and what was prepared has gone out: signals are sent (before, the server would refuse them). */
-  private live = false;
+  /** Resolves when the call is active here (or closed). */
   private markLive!: () => void;
   private readonly livePromise = new Promise<void>((resolve) => (this.markLive = resolve));
-  private started = false;
-  /** The initial offer is (being) prepared while the call rings. */
-  private offerPrepared = false;
-  /** Signals produced before the call was active here, sent by `start`. */
-  private outbox: MediaSignal[] = [];
+  /** Signals wait here until the call is active on this device and what was prepared has gone out. */
+  private readonly outbox = new SignalOutbox((signal) => this.transmit(signal));
   private muted: boolean;
   private held = false;
   private remoteHeld = false;
-  private closed = false;
-  private recovering = false;
-  private recoveryAttempts = 0;
-  /** The far end was heard from during the current recovery (see farEndIsBack). */
-  private farEndHeard = false;
-  private watchdog: TimerId | undefined;
-  private disconnectTimer: TimerId | undefined;
-  private retryTimer: TimerId | undefined;
   private statsTimer: TimerId | undefined;
   private nudgeTimer: TimerId | undefined;
   private staleOfferTimer: TimerId | undefined;
   private readonly sampler = new QualitySampler();
   private readonly mutedStore: MutedStore;
+  /** idle → preparing → connecting → connected ⇄ reconnecting → ended (see media-state.ts). */
+  private readonly machine: MediaStateMachine;
+  private readonly recovery: Recovery;
 
   constructor(
     readonly callId: string,
@@ -148,6 +91,27 @@ export class CallMedia {
     private readonly edges: MediaEdges = browserMediaEdges(),
   ) {
     this.chain = new Promise<void>((resolve) => (this.markReady = resolve));
+    this.machine = new MediaStateMachine((state) => {
+      const phase = phaseOf(state);
+      if (phase) deps.onStatus({ phase });
+    });
+    this.recovery = new Recovery({
+      clock: edges.clock,
+      connectionState: () => this.pc?.connectionState,
+      pcCreatedAt: () => this.pcCreatedAt,
+      ended: () => this.machine.ended,
+      reconnecting: () => this.machine.state === 'reconnecting',
+      enterReconnecting: () => this.machine.to('reconnecting'),
+      connected: () => {
+        this.machine.to('connected');
+        this.dropUnansweredOffer();
+      },
+      attempt: (fresh) => {
+        if (this.isOfferer) this.serial(() => this.negotiate(fresh ? 'fresh' : 'ice-restart'));
+        else void this.requestRestart(fresh);
+      },
+      hangup: (reason) => deps.hangup(reason),
+    });
     // A reloaded window keeps the user's mute choice for this call.
     this.mutedStore = new MutedStore(edges.storage, callId);
     this.muted = this.mutedStore.load();
@@ -165,8 +129,7 @@ export class CallMedia {
    * device until `start`.
    */
   prepareOffer(): void {
-    if (!this.isOfferer || this.offerPrepared || this.started || this.closed) return;
-    this.offerPrepared = true;
+    if (!this.isOfferer || !this.machine.to('preparing')) return;
     this.loadIceServers();
     this.openMicOnce();
     this.serial(async () => {
@@ -178,13 +141,23 @@ export class CallMedia {
 
   /** The user answers this incoming call here: open the microphone while the answer travels. */
   prepareAnswer(): void {
-    if (this.isOfferer || this.started || this.closed) return;
+    if (this.isOfferer || (this.machine.state !== 'idle' && this.machine.state !== 'preparing')) return;
+    this.machine.to('preparing');
     this.loadIceServers();
     this.openMicOnce();
   }
 
   get isStarted(): boolean {
-    return this.started;
+    return this.machine.started;
+  }
+
+  /** Where this call's media is (see media-state.ts). */
+  get state(): CallMediaState {
+    return this.machine.state;
+  }
+
+  private get closed(): boolean {
+    return this.machine.ended;
   }
 
   /**
@@ -193,18 +166,15 @@ export class CallMedia {
    *   (reload): the media session must be rebuilt on both sides.
    */
   start(resumed: boolean): void {
-    if (this.started || this.closed) return;
-    this.started = true;
+    if (!this.machine.to('connecting')) return;
     this.markLive();
-    this.armWatchdog(resumed ? RECOVERY_TIMEOUT_MS : SETUP_TIMEOUT_MS, 'The call audio could not be connected.');
+    this.recovery.armWatchdog(resumed ? RECOVERY_TIMEOUT_MS : SETUP_TIMEOUT_MS, 'The call audio could not be connected.');
     this.loadIceServers();
     this.openMicOnce();
     void routeOutput(this.audio, this.deps.outputDeviceId());
-    this.deps.onStatus({ phase: 'connecting' });
     this.statsTimer = this.edges.clock.setInterval(() => void this.sampleQuality(), 1_000);
     const goLive = () => {
-      this.live = true;
-      this.flushOutbox();
+      this.outbox.open(this.pc?.localDescription);
     };
     // The offer prepared while ringing is ready (nothing queued): it leaves now, in this
     // snapshot's handler, before the renderer spends its time drawing the call. Otherwise in
@@ -212,7 +182,7 @@ export class CallMedia {
     if (this.queued === 0) goLive();
     else this.serial(async () => goLive());
     if (resumed) {
-      this.startRecovery();
+      this.recovery.start();
     } else if (this.isOfferer) {
       // Unless the offer prepared while ringing is out (it can only have failed to be made).
       this.serial(async () => {
@@ -244,24 +214,6 @@ export class CallMedia {
     this.micOpening ??= this.openMic(this.deps.inputDeviceId());
   }
 
-  /**
-   * The call just became active: what was prepared goes out now, in order.
-   * The offer is sent as the peer connection describes it now, with every
-   * candidate gathered so far, so the far end can start its checks at once;
-   * candidates already in it are not sent again.
-   */
-  private flushOutbox(): void {
-    const held = this.outbox;
-    this.outbox = [];
-    const local = this.pc?.localDescription;
-    const sdp = local?.type === 'offer' && local.sdp ? local.sdp : null;
-    for (const signal of held) {
-      if (signal.type === 'offer' && sdp) void this.send({ ...signal, sdp });
-      else if (signal.type === 'ice' && signal.candidate && sdp?.includes(`a=${signal.candidate.candidate}\r\n`)) continue;
-      else void this.send(signal);
-    }
-  }
-
   /** The call's state changed in the session (hold flags). */
   update(call: CallInfo): void {
     const changed = call.held !== this.held || call.remoteHeld !== this.remoteHeld;
@@ -278,9 +230,7 @@ export class CallMedia {
    * progress tries again now, with a full deadline from now.
    */
   signalingRestored(): void {
-    if (this.closed || !this.recovering) return;
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
-    this.attemptRecovery();
+    this.recovery.signalingRestored();
   }
 
   onSignal(signal: MediaSignal): void {
@@ -292,7 +242,7 @@ export class CallMedia {
         this.serial(() => this.onAnswer(signal.sdp));
         break;
       case 'ice':
-        this.serial(() => this.onIce(signal.candidate));
+        this.serial(() => this.candidates.add(this.pc, signal.candidate));
         break;
       case 'restart-request':
         this.serial(() => this.onRestartRequest(signal.fresh === true));
@@ -326,15 +276,12 @@ export class CallMedia {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.machine.to('ended')) return;
     this.markReady();
     this.markLive();
-    this.edges.clock.clearTimeout(this.watchdog);
-    this.edges.clock.clearTimeout(this.disconnectTimer);
+    this.recovery.stop();
     this.edges.clock.clearTimeout(this.nudgeTimer);
     this.edges.clock.clearTimeout(this.staleOfferTimer);
-    this.edges.clock.clearInterval(this.retryTimer);
     this.edges.clock.clearInterval(this.statsTimer);
     this.pc?.close();
     this.pc = null;
@@ -361,11 +308,11 @@ export class CallMedia {
   }
 
   private async send(signal: MediaSignal): Promise<void> {
-    if (!this.live) {
-      // The call is not active here yet: the server would refuse it. `start` sends it.
-      if (this.outbox.length < MAX_OUTBOX) this.outbox.push(signal);
-      return;
-    }
+    // Before the call is active here the server would refuse it: `start` sends it.
+    await this.outbox.send(signal);
+  }
+
+  private async transmit(signal: MediaSignal): Promise<void> {
     try {
       await this.deps.api.invoke('call.signal', { callId: this.callId, signal });
     } catch (err) {
@@ -395,7 +342,7 @@ export class CallMedia {
   private async onOffer(signal: Extract<MediaSignal, { type: 'offer' }>): Promise<void> {
     if (this.isOfferer) return; // only the caller's device offers
     this.edges.clock.clearTimeout(this.nudgeTimer);
-    this.farEndIsBack();
+    this.recovery.farEndIsBack();
     if (!this.pc || signal.fresh) {
       if (!this.pc && signal.iceRestart) {
         // An ICE restart of a session this renderer no longer has (it reloaded): ask for a fresh one.
@@ -418,53 +365,22 @@ export class CallMedia {
     if (gen !== this.generation) return;
     await pc.setLocalDescription(answer);
     await this.send({ type: 'answer', sdp: answer.sdp ?? '' });
-    await this.flushIce();
+    await this.candidates.flush(this.pc);
   }
 
   private async onAnswer(sdp: string): Promise<void> {
     const pc = this.pc;
     if (!this.isOfferer || !pc || pc.signalingState !== 'have-local-offer') return;
     await pc.setRemoteDescription({ type: 'answer', sdp });
-    await this.flushIce();
-  }
-
-  private async onIce(candidate: RTCIceCandidateInit | null): Promise<void> {
-    if (!candidate) return; // end-of-candidates needs no action
-    const pc = this.pc;
-    if (!pc?.remoteDescription) {
-      if (this.pendingIce.length < MAX_PENDING_ICE) this.pendingIce.push(candidate);
-      return;
-    }
-    // A late candidate of a replaced session fails its ufrag check: harmless.
-    await pc.addIceCandidate(candidate).catch(() => undefined);
-  }
-
-  private async flushIce(): Promise<void> {
-    const pc = this.pc;
-    if (!pc?.remoteDescription) return;
-    const pending = this.pendingIce;
-    this.pendingIce = [];
-    for (const c of pending) await pc.addIceCandidate(c).catch(() => undefined);
+    await this.candidates.flush(this.pc);
   }
 
   private async onRestartRequest(fresh: boolean): Promise<void> {
     if (!this.isOfferer) return;
-    this.farEndIsBack();
+    this.recovery.farEndIsBack();
     const pc = this.pc;
     if (fresh || !pc || pc.connectionState === 'failed' || pc.connectionState === 'closed') await this.negotiate('fresh');
     else await this.negotiate('ice-restart');
-  }
-
-  /**
-   * The far end is heard through signaling during a recovery (it may have been
-   * offline until now): the recovery gets a full deadline from now. Once per
-   * recovery, so two sides that keep signaling without ever getting audio
-   * through still give up.
-   */
-  private farEndIsBack(): void {
-    if (!this.recovering || this.farEndHeard) return;
-    this.farEndHeard = true;
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
   }
 
   private async requestRestart(fresh: boolean): Promise<void> {
@@ -477,7 +393,7 @@ export class CallMedia {
     this.pc?.close();
     this.generation++;
     this.pcCreatedAt = this.edges.clock.now();
-    this.pendingIce = [];
+    this.candidates.reset();
     this.sampler.reset();
     const gen = this.generation;
     const pc = this.edges.createPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
@@ -501,52 +417,8 @@ export class CallMedia {
     });
     // connectionState covers ICE and DTLS: "connected" means audio can actually flow.
     pc.addEventListener('connectionstatechange', () => {
-      if (gen === this.generation) this.onConnectionState(pc.connectionState);
+      if (gen === this.generation) this.recovery.onConnectionState(pc.connectionState);
     });
-  }
-
-  private onConnectionState(state: RTCPeerConnectionState): void {
-    if (this.closed) return;
-    if (state === 'connected') {
-      this.edges.clock.clearTimeout(this.watchdog);
-      this.edges.clock.clearTimeout(this.disconnectTimer);
-      this.edges.clock.clearInterval(this.retryTimer);
-      this.disconnectTimer = undefined;
-      this.recovering = false;
-      this.recoveryAttempts = 0;
-      this.deps.onStatus({ phase: 'connected' });
-      this.dropUnansweredOffer();
-    } else if (state === 'disconnected') {
-      this.disconnectTimer ??= this.edges.clock.setTimeout(() => {
-        this.disconnectTimer = undefined;
-        if (this.pc?.connectionState !== 'connected') this.startRecovery();
-      }, DISCONNECT_GRACE_MS);
-    } else if (state === 'failed') {
-      this.startRecovery();
-    }
-  }
-
-  private startRecovery(): void {
-    if (this.closed || this.recovering) return;
-    this.recovering = true;
-    this.farEndHeard = false;
-    this.deps.onStatus({ phase: 'reconnecting' });
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
-    this.attemptRecovery();
-    this.edges.clock.clearInterval(this.retryTimer);
-    this.retryTimer = this.edges.clock.setInterval(() => this.attemptRecovery(), RECOVERY_RETRY_MS);
-  }
-
-  private attemptRecovery(): void {
-    if (this.closed) return;
-    // A session set up moments ago is still connecting: give it time instead of replacing it again.
-    const state = this.pc?.connectionState;
-    if ((state === 'new' || state === 'connecting') && this.edges.clock.now() - this.pcCreatedAt < RECOVERY_RETRY_MS * 1.5) return;
-    const attempt = this.recoveryAttempts++;
-    // First try an ICE restart (keeps the session); then rebuild the peer connection.
-    const fresh = !this.pc || attempt > 0 || this.pc.connectionState === 'closed';
-    if (this.isOfferer) this.serial(() => this.negotiate(fresh ? 'fresh' : 'ice-restart'));
-    else void this.requestRestart(fresh);
   }
 
   /**
@@ -567,16 +439,6 @@ export class CallMedia {
         await pc.setLocalDescription({ type: 'rollback' });
       });
     }, RECOVERY_RETRY_MS);
-  }
-
-  private armWatchdog(ms: number, reason: string): void {
-    this.edges.clock.clearTimeout(this.watchdog);
-    this.watchdog = this.edges.clock.setTimeout(() => {
-      if (this.closed || this.pc?.connectionState === 'connected') return;
-      this.deps.hangup(reason);
-      // Signaling may be down too, so the hang-up may not get through: keep asking until the call is over.
-      this.armWatchdog(RECOVERY_RETRY_MS, reason);
-    }, ms);
   }
 
   // ───────────────────────────── audio ─────────────────────────────
