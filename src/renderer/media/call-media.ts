@@ -26,17 +26,16 @@
  */
 import type { CallInfo } from '../../shared/contract.js';
 import type { MediaSignal } from '../../shared/protocol/index.js';
-import { openMicrophone, routeOutput } from './audio-devices.js';
+import { routeOutput } from './audio-devices.js';
+import { CallMicrophone } from './call-microphone.js';
 import { browserMediaEdges, type MediaEdges, type TimerId } from './media-edges.js';
 import { MediaStateMachine, phaseOf, type CallMediaState } from './media-state.js';
-import { MutedStore } from './muted-store.js';
 import { QualitySampler } from './quality.js';
 import {
   OFFER_NUDGE_MS,
   RECOVERY_RETRY_MS,
   RECOVERY_TIMEOUT_MS,
   SETUP_TIMEOUT_MS,
-  micErrorText,
   type CallMediaDeps,
   type Negotiation,
 } from './call-media-types.js';
@@ -53,7 +52,6 @@ export class CallMedia {
   /** Bumped whenever the peer connection is replaced; late callbacks of an old one are ignored. */
   private generation = 0;
   private pcCreatedAt = 0;
-  private mic: MediaStream | null = null;
   private iceServers: RTCIceServer[] = [];
   private readonly candidates = new RemoteCandidates();
   /** Signal handling and negotiations wait for the ICE servers; then run one at a time, in order. */
@@ -62,23 +60,19 @@ export class CallMedia {
   private queued = 0;
   private markReady!: () => void;
   private iceLoading = false;
-  /** The first microphone opening (the call's own; device switches go through setInput). */
-  private micOpening: Promise<void> | null = null;
-  /** Counts microphone requests: only the latest one's stream is kept. */
-  private micRequests = 0;
   /** Resolves when the call is active here (or closed). */
   private markLive!: () => void;
   private readonly livePromise = new Promise<void>((resolve) => (this.markLive = resolve));
   /** Signals wait here until the call is active on this device and what was prepared has gone out. */
   private readonly outbox = new SignalOutbox((signal) => this.transmit(signal));
-  private muted: boolean;
   private held = false;
   private remoteHeld = false;
   private statsTimer: TimerId | undefined;
   private nudgeTimer: TimerId | undefined;
   private staleOfferTimer: TimerId | undefined;
   private readonly sampler = new QualitySampler();
-  private readonly mutedStore: MutedStore;
+  /** The call's microphone and the user's mute choice (kept across a reload). */
+  private readonly mic: CallMicrophone;
   /** idle → preparing → connecting → connected ⇄ reconnecting → ended (see media-state.ts). */
   private readonly machine: MediaStateMachine;
   private readonly recovery: Recovery;
@@ -112,15 +106,13 @@ export class CallMedia {
       },
       hangup: (reason) => deps.hangup(reason),
     });
-    // A reloaded window keeps the user's mute choice for this call.
-    this.mutedStore = new MutedStore(edges.storage, callId);
-    this.muted = this.mutedStore.load();
+    this.mic = new CallMicrophone(edges, callId, { onStatus: (patch) => deps.onStatus(patch), onStream: () => this.applySending() });
     this.audio = edges.createAudioElement();
     this.audio.dataset.testid = 'remote-audio';
     this.audio.dataset.callId = callId;
     this.audio.autoplay = true;
     deps.container.append(this.audio);
-    deps.onStatus({ muted: this.muted });
+    deps.onStatus({ muted: this.mic.muted });
   }
 
   /**
@@ -134,7 +126,7 @@ export class CallMedia {
     this.openMicOnce();
     this.serial(async () => {
       // With the microphone in the offer when it opens in time; an answer does not wait for it.
-      await Promise.race([this.micOpening ?? Promise.resolve(), this.livePromise]);
+      await Promise.race([this.mic.opening ?? Promise.resolve(), this.livePromise]);
       await this.negotiate('initial');
     });
   }
@@ -211,7 +203,7 @@ export class CallMedia {
 
   /** Opens the call's microphone once; the track goes to the peer connection whenever it is ready. */
   private openMicOnce(): void {
-    this.micOpening ??= this.openMic(this.deps.inputDeviceId());
+    this.mic.openOnce(this.deps.inputDeviceId());
   }
 
   /** The call's state changed in the session (hold flags). */
@@ -254,9 +246,7 @@ export class CallMedia {
   }
 
   setMuted(muted: boolean): void {
-    this.muted = muted;
-    this.mutedStore.save(muted);
-    for (const t of this.mic?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.mic.setMuted(muted);
     this.deps.onStatus({ muted });
   }
 
@@ -268,7 +258,7 @@ export class CallMedia {
   }
 
   async setInput(deviceId: string): Promise<void> {
-    await this.openMic(deviceId);
+    await this.mic.open(deviceId);
   }
 
   async setOutput(deviceId: string): Promise<void> {
@@ -285,12 +275,10 @@ export class CallMedia {
     this.edges.clock.clearInterval(this.statsTimer);
     this.pc?.close();
     this.pc = null;
-    this.mic?.getTracks().forEach((t) => t.stop());
-    this.mic = null;
+    this.mic.release();
     this.audio.pause();
     this.audio.srcObject = null;
     this.audio.remove();
-    this.mutedStore.clear();
   }
 
   // ───────────────────────────── signaling ─────────────────────────────
@@ -359,7 +347,7 @@ export class CallMedia {
     if (transceiver) {
       transceiver.direction = 'sendrecv';
       await transceiver.sender.replaceTrack(this.trackToSend());
-      if (this.mic) transceiver.sender.setStreams(this.mic);
+      if (this.mic.stream) transceiver.sender.setStreams(this.mic.stream);
     }
     const answer = await pc.createAnswer();
     if (gen !== this.generation) return;
@@ -399,7 +387,7 @@ export class CallMedia {
     const pc = this.edges.createPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.pc = pc;
     if (this.isOfferer) {
-      const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv', streams: this.mic ? [this.mic] : [] });
+      const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv', streams: this.mic.stream ? [this.mic.stream] : [] });
       void transceiver.sender.replaceTrack(this.trackToSend());
     }
     pc.addEventListener('track', (ev) => {
@@ -443,35 +431,10 @@ export class CallMedia {
 
   // ───────────────────────────── audio ─────────────────────────────
 
-  /**
-   * Opens a microphone and sends it in place of the one in use (if any), which
-   * is then released. The latest request wins: a stream that arrives after the
-   * call ended or after a newer request (a device switch) is stopped at once,
-   * so no microphone is ever left open.
-   */
-  private async openMic(deviceId: string): Promise<void> {
-    const request = ++this.micRequests;
-    try {
-      const stream = await openMicrophone(deviceId, this.edges.getUserMedia, this.edges.voiceProcessing());
-      if (this.closed || request !== this.micRequests) {
-        stream.getTracks().forEach((t) => t.stop());
-        return;
-      }
-      for (const t of stream.getAudioTracks()) t.enabled = !this.muted;
-      const previous = this.mic;
-      this.mic = stream;
-      this.deps.onStatus({ micError: null });
-      await this.applySending();
-      if (previous !== stream) previous?.getTracks().forEach((t) => t.stop());
-    } catch (err) {
-      if (!this.closed && request === this.micRequests) this.deps.onStatus({ micError: micErrorText(err) });
-    }
-  }
-
   /** Nothing is sent while either side holds the call. */
   private trackToSend(): MediaStreamTrack | null {
     if (this.held || this.remoteHeld) return null;
-    return this.mic?.getAudioTracks()[0] ?? null;
+    return this.mic.track;
   }
 
   private audioSender(): RTCRtpSender | undefined {

@@ -104,6 +104,14 @@ describe('renderer reload during a call', () => {
     expect(r.mics[0]?.track.readyState).toBe('ended');
     expect(r.pc.connectionState).toBe('closed');
   });
+  it('a microphone that opens after the call ended is stopped at once', async () => {
+    const r = rig({ isOfferer: false });
+    r.media.prepareAnswer();
+    r.media.close();
+    await settle();
+    expect(r.mics).toHaveLength(1);
+    expect(r.mics[0]?.track.readyState).toBe('ended');
+  });
 });
 
 describe('ICE restart when the connection drops', () => {
