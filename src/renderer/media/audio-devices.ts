@@ -28,12 +28,16 @@ export function microphoneConstraints(deviceId: string, processing = voiceProces
  * Opens the chosen microphone; when that device is gone, falls back to the
  * system default rather than failing the call.
  */
-export async function openMicrophone(deviceId: string): Promise<MediaStream> {
+export async function openMicrophone(
+  deviceId: string,
+  getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream> = (c) => navigator.mediaDevices.getUserMedia(c),
+  processing = voiceProcessingEnabled(),
+): Promise<MediaStream> {
   try {
-    return await navigator.mediaDevices.getUserMedia(microphoneConstraints(deviceId));
+    return await getUserMedia(microphoneConstraints(deviceId, processing));
   } catch (err) {
-    if (deviceId && err instanceof DOMException && (err.name === 'OverconstrainedError' || err.name === 'NotFoundError')) {
-      return navigator.mediaDevices.getUserMedia(microphoneConstraints(''));
+    if (deviceId && err instanceof Error && (err.name === 'OverconstrainedError' || err.name === 'NotFoundError')) {
+      return getUserMedia(microphoneConstraints('', processing));
     }
     throw err;
   }

@@ -21,79 +21,30 @@
  *   as soon as it arrives and the track is attached when the microphone opens
  *   (replaceTrack needs no renegotiation).
  *
- * Recovery:
- * - The connection drops (network change, sleep): the offerer restarts ICE;
- *   the other side sends `restart-request`. A second attempt replaces the
- *   whole peer connection (`fresh`), which also heals a dead DTLS session.
- * - This renderer started while the call was already up (window reloaded):
- *   it has no media session, so the offerer sends a `fresh` offer and the
- *   other side sends `restart-request {fresh}`; whoever receives `fresh`
- *   replaces its peer connection.
- * - Signaling dropped too (this device lost its network): what was sent
- *   meanwhile may be lost, so once it is back the recovery tries again at
- *   once and gets a full deadline; so does the far end's once it hears
- *   from this side again (an offer or a restart request).
- * - No audio path within the deadline: the call is hung up with a reason,
- *   so nobody sits in a silent call.
+ * Recovery (recovery.ts): ICE restart, then a fresh peer connection, under a
+ * deadline; a reloaded renderer rebuilds the session with the far end.
  */
-import type { CallInfo, SoftphoneApi } from '../../shared/contract.js';
+import type { CallInfo } from '../../shared/contract.js';
 import type { MediaSignal } from '../../shared/protocol/index.js';
-import { openMicrophone, routeOutput } from './audio-devices.js';
-import { QualitySampler, type CallQuality } from './quality.js';
+import { routeOutput } from './audio-devices.js';
+import { CallMicrophone } from './call-microphone.js';
+import { browserMediaEdges, type MediaEdges, type TimerId } from './media-edges.js';
+import { MediaStateMachine, phaseOf, type CallMediaState } from './media-state.js';
+import { QualitySampler } from './quality.js';
+import {
+  OFFER_NUDGE_MS,
+  RECOVERY_RETRY_MS,
+  RECOVERY_TIMEOUT_MS,
+  SETUP_TIMEOUT_MS,
+  type CallMediaDeps,
+  type Negotiation,
+} from './call-media-types.js';
+import { Recovery } from './recovery.js';
+import { RemoteCandidates } from './remote-candidates.js';
+import { SignalOutbox } from './signal-outbox.js';
 
-/** Brief drops (Wi-Fi roaming) often heal by themselves; act after this. */
-export const DISCONNECT_GRACE_MS = 2_000;
-/** How long a dropped call may try to recover before it is hung up. */
-export const RECOVERY_TIMEOUT_MS = 10_000;
-/** How long a new call may take to get audio flowing. */
-export const SETUP_TIMEOUT_MS = 15_000;
-/** Recovery attempts repeat this often until one works or the deadline passes. */
-export const RECOVERY_RETRY_MS = 3_000;
-/** The callee asks for an offer when none arrived this long after answering. */
-export const OFFER_NUDGE_MS = 4_000;
-const MAX_PENDING_ICE = 200;
-/** Signals held back until the call is active here (an offer and its candidates). */
-const MAX_OUTBOX = 200;
-const LOST_REASON = 'The audio connection was lost and could not be restored.';
+export * from './call-media-types.js';
 
-export type MediaPhase = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
-
-export interface MediaStatus {
-  phase: MediaPhase;
-  quality: CallQuality | null;
-  muted: boolean;
-  /** The microphone could not be opened (the call continues, receive-only). */
-  micError: string | null;
-  /** Why the media side ended the call, in words for the user. */
-  endReason: string | null;
-}
-
-export const INITIAL_STATUS: MediaStatus = { phase: 'starting', quality: null, muted: false, micError: null, endReason: null };
-
-export interface CallMediaDeps {
-  api: SoftphoneApi;
-  /** Where the remote <audio> element is attached. */
-  container: HTMLElement;
-  inputDeviceId(): string;
-  outputDeviceId(): string;
-  /** ICE servers for a new peer connection (cached by the engine). */
-  iceServers(): Promise<RTCIceServer[]>;
-  onStatus(patch: Partial<MediaStatus>): void;
-  /** Gives up on the call: hang up and tell the user why. */
-  hangup(reason: string): void;
-}
-
-type Negotiation = 'initial' | 'fresh' | 'ice-restart';
-
-function micErrorText(err: unknown): string {
-  const name = err instanceof DOMException ? err.name : '';
-  if (name === 'NotAllowedError') return 'Microphone access was denied. The other person cannot hear you.';
-  if (name === 'NotFoundError') return 'No microphone was found. The other person cannot hear you.';
-  if (name === 'NotReadableError') return 'The microphone is in use by another application.';
-  return 'The microphone could not be opened. The other person cannot hear you.';
-}
-
-const mutedKey = (callId: string) => `softphone:muted:${callId}`;
 
 export class CallMedia {
   readonly audio: HTMLAudioElement;
@@ -101,58 +52,67 @@ export class CallMedia {
   /** Bumped whenever the peer connection is replaced; late callbacks of an old one are ignored. */
   private generation = 0;
   private pcCreatedAt = 0;
-  private mic: MediaStream | null = null;
   private iceServers: RTCIceServer[] = [];
-  private pendingIce: RTCIceCandidateInit[] = [];
+  private readonly candidates = new RemoteCandidates();
   /** Signal handling and negotiations wait for the ICE servers; then run one at a time, in order. */
   private chain: Promise<void>;
   /** Steps in the chain not finished yet. */
   private queued = 0;
   private markReady!: () => void;
   private iceLoading = false;
-  /** The first microphone opening (the call's own; device switches go through setInput). */
-  private micOpening: Promise<void> | null = null;
-  /** Counts microphone requests: only the latest one's stream is kept. */
-  private micRequests = 0;
-  /** The call is active here and what was prepared has gone out: signals are sent (before, the server would refuse them). */
-  private live = false;
+  /** Resolves when the call is active here (or closed). */
   private markLive!: () => void;
   private readonly livePromise = new Promise<void>((resolve) => (this.markLive = resolve));
-  private started = false;
-  /** The initial offer is (being) prepared while the call rings. */
-  private offerPrepared = false;
-  /** Signals produced before the call was active here, sent by `start`. */
-  private outbox: MediaSignal[] = [];
-  private muted: boolean;
+  /** Signals wait here until the call is active on this device and what was prepared has gone out. */
+  private readonly outbox = new SignalOutbox((signal) => this.transmit(signal));
   private held = false;
   private remoteHeld = false;
-  private closed = false;
-  private recovering = false;
-  private recoveryAttempts = 0;
-  /** The far end was heard from during the current recovery (see farEndIsBack). */
-  private farEndHeard = false;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private disconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setInterval> | undefined;
-  private statsTimer: ReturnType<typeof setInterval> | undefined;
-  private nudgeTimer: ReturnType<typeof setTimeout> | undefined;
-  private staleOfferTimer: ReturnType<typeof setTimeout> | undefined;
+  private statsTimer: TimerId | undefined;
+  private nudgeTimer: TimerId | undefined;
+  private staleOfferTimer: TimerId | undefined;
   private readonly sampler = new QualitySampler();
+  /** The call's microphone and the user's mute choice (kept across a reload). */
+  private readonly mic: CallMicrophone;
+  /** idle → preparing → connecting → connected ⇄ reconnecting → ended (see media-state.ts). */
+  private readonly machine: MediaStateMachine;
+  private readonly recovery: Recovery;
 
   constructor(
     readonly callId: string,
     readonly isOfferer: boolean,
     private readonly deps: CallMediaDeps,
+    /** The browser APIs and the clock; fakes in unit tests. */
+    private readonly edges: MediaEdges = browserMediaEdges(),
   ) {
     this.chain = new Promise<void>((resolve) => (this.markReady = resolve));
-    // A reloaded window keeps the user's mute choice for this call.
-    this.muted = sessionStorage.getItem(mutedKey(callId)) === '1';
-    this.audio = document.createElement('audio');
+    this.machine = new MediaStateMachine((state) => {
+      const phase = phaseOf(state);
+      if (phase) deps.onStatus({ phase });
+    });
+    this.recovery = new Recovery({
+      clock: edges.clock,
+      connectionState: () => this.pc?.connectionState,
+      pcCreatedAt: () => this.pcCreatedAt,
+      ended: () => this.machine.ended,
+      reconnecting: () => this.machine.state === 'reconnecting',
+      enterReconnecting: () => this.machine.to('reconnecting'),
+      connected: () => {
+        this.machine.to('connected');
+        this.dropUnansweredOffer();
+      },
+      attempt: (fresh) => {
+        if (this.isOfferer) this.serial(() => this.negotiate(fresh ? 'fresh' : 'ice-restart'));
+        else void this.requestRestart(fresh);
+      },
+      hangup: (reason) => deps.hangup(reason),
+    });
+    this.mic = new CallMicrophone(edges, callId, { onStatus: (patch) => deps.onStatus(patch), onStream: () => this.applySending() });
+    this.audio = edges.createAudioElement();
     this.audio.dataset.testid = 'remote-audio';
     this.audio.dataset.callId = callId;
     this.audio.autoplay = true;
     deps.container.append(this.audio);
-    deps.onStatus({ muted: this.muted });
+    deps.onStatus({ muted: this.mic.muted });
   }
 
   /**
@@ -161,26 +121,35 @@ export class CallMedia {
    * device until `start`.
    */
   prepareOffer(): void {
-    if (!this.isOfferer || this.offerPrepared || this.started || this.closed) return;
-    this.offerPrepared = true;
+    if (!this.isOfferer || !this.machine.to('preparing')) return;
     this.loadIceServers();
     this.openMicOnce();
     this.serial(async () => {
       // With the microphone in the offer when it opens in time; an answer does not wait for it.
-      await Promise.race([this.micOpening ?? Promise.resolve(), this.livePromise]);
+      await Promise.race([this.mic.opening ?? Promise.resolve(), this.livePromise]);
       await this.negotiate('initial');
     });
   }
 
   /** The user answers this incoming call here: open the microphone while the answer travels. */
   prepareAnswer(): void {
-    if (this.isOfferer || this.started || this.closed) return;
+    if (this.isOfferer || (this.machine.state !== 'idle' && this.machine.state !== 'preparing')) return;
+    this.machine.to('preparing');
     this.loadIceServers();
     this.openMicOnce();
   }
 
   get isStarted(): boolean {
-    return this.started;
+    return this.machine.started;
+  }
+
+  /** Where this call's media is (see media-state.ts). */
+  get state(): CallMediaState {
+    return this.machine.state;
+  }
+
+  private get closed(): boolean {
+    return this.machine.ended;
   }
 
   /**
@@ -189,18 +158,15 @@ export class CallMedia {
    *   (reload): the media session must be rebuilt on both sides.
    */
   start(resumed: boolean): void {
-    if (this.started || this.closed) return;
-    this.started = true;
+    if (!this.machine.to('connecting')) return;
     this.markLive();
-    this.armWatchdog(resumed ? RECOVERY_TIMEOUT_MS : SETUP_TIMEOUT_MS, 'The call audio could not be connected.');
+    this.recovery.armWatchdog(resumed ? RECOVERY_TIMEOUT_MS : SETUP_TIMEOUT_MS, 'The call audio could not be connected.');
     this.loadIceServers();
     this.openMicOnce();
     void routeOutput(this.audio, this.deps.outputDeviceId());
-    this.deps.onStatus({ phase: 'connecting' });
-    this.statsTimer = setInterval(() => void this.sampleQuality(), 1_000);
+    this.statsTimer = this.edges.clock.setInterval(() => void this.sampleQuality(), 1_000);
     const goLive = () => {
-      this.live = true;
-      this.flushOutbox();
+      this.outbox.open(this.pc?.localDescription);
     };
     // The offer prepared while ringing is ready (nothing queued): it leaves now, in this
     // snapshot's handler, before the renderer spends its time drawing the call. Otherwise in
@@ -208,7 +174,7 @@ export class CallMedia {
     if (this.queued === 0) goLive();
     else this.serial(async () => goLive());
     if (resumed) {
-      this.startRecovery();
+      this.recovery.start();
     } else if (this.isOfferer) {
       // Unless the offer prepared while ringing is out (it can only have failed to be made).
       this.serial(async () => {
@@ -216,7 +182,7 @@ export class CallMedia {
         if (!pc || (pc.signalingState === 'stable' && !pc.remoteDescription)) await this.negotiate('initial');
       });
     } else {
-      this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = this.edges.clock.setTimeout(() => {
         if (!this.pc && !this.closed) void this.requestRestart(true);
       }, OFFER_NUDGE_MS);
     }
@@ -237,25 +203,7 @@ export class CallMedia {
 
   /** Opens the call's microphone once; the track goes to the peer connection whenever it is ready. */
   private openMicOnce(): void {
-    this.micOpening ??= this.openMic(this.deps.inputDeviceId());
-  }
-
-  /**
-   * The call just became active: what was prepared goes out now, in order.
-   * The offer is sent as the peer connection describes it now, with every
-   * candidate gathered so far, so the far end can start its checks at once;
-   * candidates already in it are not sent again.
-   */
-  private flushOutbox(): void {
-    const held = this.outbox;
-    this.outbox = [];
-    const local = this.pc?.localDescription;
-    const sdp = local?.type === 'offer' && local.sdp ? local.sdp : null;
-    for (const signal of held) {
-      if (signal.type === 'offer' && sdp) void this.send({ ...signal, sdp });
-      else if (signal.type === 'ice' && signal.candidate && sdp?.includes(`a=${signal.candidate.candidate}\r\n`)) continue;
-      else void this.send(signal);
-    }
+    this.mic.openOnce(this.deps.inputDeviceId());
   }
 
   /** The call's state changed in the session (hold flags). */
@@ -274,9 +222,7 @@ export class CallMedia {
    * progress tries again now, with a full deadline from now.
    */
   signalingRestored(): void {
-    if (this.closed || !this.recovering) return;
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
-    this.attemptRecovery();
+    this.recovery.signalingRestored();
   }
 
   onSignal(signal: MediaSignal): void {
@@ -288,7 +234,7 @@ export class CallMedia {
         this.serial(() => this.onAnswer(signal.sdp));
         break;
       case 'ice':
-        this.serial(() => this.onIce(signal.candidate));
+        this.serial(() => this.candidates.add(this.pc, signal.candidate));
         break;
       case 'restart-request':
         this.serial(() => this.onRestartRequest(signal.fresh === true));
@@ -300,10 +246,7 @@ export class CallMedia {
   }
 
   setMuted(muted: boolean): void {
-    this.muted = muted;
-    if (muted) sessionStorage.setItem(mutedKey(this.callId), '1');
-    else sessionStorage.removeItem(mutedKey(this.callId));
-    for (const t of this.mic?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.mic.setMuted(muted);
     this.deps.onStatus({ muted });
   }
 
@@ -315,7 +258,7 @@ export class CallMedia {
   }
 
   async setInput(deviceId: string): Promise<void> {
-    await this.openMic(deviceId);
+    await this.mic.open(deviceId);
   }
 
   async setOutput(deviceId: string): Promise<void> {
@@ -323,24 +266,19 @@ export class CallMedia {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.machine.to('ended')) return;
     this.markReady();
     this.markLive();
-    clearTimeout(this.watchdog);
-    clearTimeout(this.disconnectTimer);
-    clearTimeout(this.nudgeTimer);
-    clearTimeout(this.staleOfferTimer);
-    clearInterval(this.retryTimer);
-    clearInterval(this.statsTimer);
+    this.recovery.stop();
+    this.edges.clock.clearTimeout(this.nudgeTimer);
+    this.edges.clock.clearTimeout(this.staleOfferTimer);
+    this.edges.clock.clearInterval(this.statsTimer);
     this.pc?.close();
     this.pc = null;
-    this.mic?.getTracks().forEach((t) => t.stop());
-    this.mic = null;
+    this.mic.release();
     this.audio.pause();
     this.audio.srcObject = null;
     this.audio.remove();
-    sessionStorage.removeItem(mutedKey(this.callId));
   }
 
   // ───────────────────────────── signaling ─────────────────────────────
@@ -358,11 +296,11 @@ export class CallMedia {
   }
 
   private async send(signal: MediaSignal): Promise<void> {
-    if (!this.live) {
-      // The call is not active here yet: the server would refuse it. `start` sends it.
-      if (this.outbox.length < MAX_OUTBOX) this.outbox.push(signal);
-      return;
-    }
+    // Before the call is active here the server would refuse it: `start` sends it.
+    await this.outbox.send(signal);
+  }
+
+  private async transmit(signal: MediaSignal): Promise<void> {
     try {
       await this.deps.api.invoke('call.signal', { callId: this.callId, signal });
     } catch (err) {
@@ -391,8 +329,8 @@ export class CallMedia {
 
   private async onOffer(signal: Extract<MediaSignal, { type: 'offer' }>): Promise<void> {
     if (this.isOfferer) return; // only the caller's device offers
-    clearTimeout(this.nudgeTimer);
-    this.farEndIsBack();
+    this.edges.clock.clearTimeout(this.nudgeTimer);
+    this.recovery.farEndIsBack();
     if (!this.pc || signal.fresh) {
       if (!this.pc && signal.iceRestart) {
         // An ICE restart of a session this renderer no longer has (it reloaded): ask for a fresh one.
@@ -409,59 +347,28 @@ export class CallMedia {
     if (transceiver) {
       transceiver.direction = 'sendrecv';
       await transceiver.sender.replaceTrack(this.trackToSend());
-      if (this.mic) transceiver.sender.setStreams(this.mic);
+      if (this.mic.stream) transceiver.sender.setStreams(this.mic.stream);
     }
     const answer = await pc.createAnswer();
     if (gen !== this.generation) return;
     await pc.setLocalDescription(answer);
     await this.send({ type: 'answer', sdp: answer.sdp ?? '' });
-    await this.flushIce();
+    await this.candidates.flush(this.pc);
   }
 
   private async onAnswer(sdp: string): Promise<void> {
     const pc = this.pc;
     if (!this.isOfferer || !pc || pc.signalingState !== 'have-local-offer') return;
     await pc.setRemoteDescription({ type: 'answer', sdp });
-    await this.flushIce();
-  }
-
-  private async onIce(candidate: RTCIceCandidateInit | null): Promise<void> {
-    if (!candidate) return; // end-of-candidates needs no action
-    const pc = this.pc;
-    if (!pc?.remoteDescription) {
-      if (this.pendingIce.length < MAX_PENDING_ICE) this.pendingIce.push(candidate);
-      return;
-    }
-    // A late candidate of a replaced session fails its ufrag check: harmless.
-    await pc.addIceCandidate(candidate).catch(() => undefined);
-  }
-
-  private async flushIce(): Promise<void> {
-    const pc = this.pc;
-    if (!pc?.remoteDescription) return;
-    const pending = this.pendingIce;
-    this.pendingIce = [];
-    for (const c of pending) await pc.addIceCandidate(c).catch(() => undefined);
+    await this.candidates.flush(this.pc);
   }
 
   private async onRestartRequest(fresh: boolean): Promise<void> {
     if (!this.isOfferer) return;
-    this.farEndIsBack();
+    this.recovery.farEndIsBack();
     const pc = this.pc;
     if (fresh || !pc || pc.connectionState === 'failed' || pc.connectionState === 'closed') await this.negotiate('fresh');
     else await this.negotiate('ice-restart');
-  }
-
-  /**
-   * The far end is heard through signaling during a recovery (it may have been
-   * offline until now): the recovery gets a full deadline from now. Once per
-   * recovery, so two sides that keep signaling without ever getting audio
-   * through still give up.
-   */
-  private farEndIsBack(): void {
-    if (!this.recovering || this.farEndHeard) return;
-    this.farEndHeard = true;
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
   }
 
   private async requestRestart(fresh: boolean): Promise<void> {
@@ -473,19 +380,19 @@ export class CallMedia {
   private replacePeerConnection(): void {
     this.pc?.close();
     this.generation++;
-    this.pcCreatedAt = performance.now();
-    this.pendingIce = [];
+    this.pcCreatedAt = this.edges.clock.now();
+    this.candidates.reset();
     this.sampler.reset();
     const gen = this.generation;
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const pc = this.edges.createPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.pc = pc;
     if (this.isOfferer) {
-      const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv', streams: this.mic ? [this.mic] : [] });
+      const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv', streams: this.mic.stream ? [this.mic.stream] : [] });
       void transceiver.sender.replaceTrack(this.trackToSend());
     }
     pc.addEventListener('track', (ev) => {
       if (gen !== this.generation) return;
-      this.audio.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
+      this.audio.srcObject = ev.streams[0] ?? this.edges.createMediaStream([ev.track]);
       this.audio.play().catch((err: unknown) => console.warn('remote audio could not start', err));
     });
     pc.addEventListener('icecandidate', (ev) => {
@@ -498,52 +405,8 @@ export class CallMedia {
     });
     // connectionState covers ICE and DTLS: "connected" means audio can actually flow.
     pc.addEventListener('connectionstatechange', () => {
-      if (gen === this.generation) this.onConnectionState(pc.connectionState);
+      if (gen === this.generation) this.recovery.onConnectionState(pc.connectionState);
     });
-  }
-
-  private onConnectionState(state: RTCPeerConnectionState): void {
-    if (this.closed) return;
-    if (state === 'connected') {
-      clearTimeout(this.watchdog);
-      clearTimeout(this.disconnectTimer);
-      clearInterval(this.retryTimer);
-      this.disconnectTimer = undefined;
-      this.recovering = false;
-      this.recoveryAttempts = 0;
-      this.deps.onStatus({ phase: 'connected' });
-      this.dropUnansweredOffer();
-    } else if (state === 'disconnected') {
-      this.disconnectTimer ??= setTimeout(() => {
-        this.disconnectTimer = undefined;
-        if (this.pc?.connectionState !== 'connected') this.startRecovery();
-      }, DISCONNECT_GRACE_MS);
-    } else if (state === 'failed') {
-      this.startRecovery();
-    }
-  }
-
-  private startRecovery(): void {
-    if (this.closed || this.recovering) return;
-    this.recovering = true;
-    this.farEndHeard = false;
-    this.deps.onStatus({ phase: 'reconnecting' });
-    this.armWatchdog(RECOVERY_TIMEOUT_MS, LOST_REASON);
-    this.attemptRecovery();
-    clearInterval(this.retryTimer);
-    this.retryTimer = setInterval(() => this.attemptRecovery(), RECOVERY_RETRY_MS);
-  }
-
-  private attemptRecovery(): void {
-    if (this.closed) return;
-    // A session set up moments ago is still connecting: give it time instead of replacing it again.
-    const state = this.pc?.connectionState;
-    if ((state === 'new' || state === 'connecting') && performance.now() - this.pcCreatedAt < RECOVERY_RETRY_MS * 1.5) return;
-    const attempt = this.recoveryAttempts++;
-    // First try an ICE restart (keeps the session); then rebuild the peer connection.
-    const fresh = !this.pc || attempt > 0 || this.pc.connectionState === 'closed';
-    if (this.isOfferer) this.serial(() => this.negotiate(fresh ? 'fresh' : 'ice-restart'));
-    else void this.requestRestart(fresh);
   }
 
   /**
@@ -557,8 +420,8 @@ export class CallMedia {
     const pc = this.pc;
     if (!this.isOfferer || !pc?.remoteDescription || pc.signalingState !== 'have-local-offer') return;
     const gen = this.generation;
-    clearTimeout(this.staleOfferTimer);
-    this.staleOfferTimer = setTimeout(() => {
+    this.edges.clock.clearTimeout(this.staleOfferTimer);
+    this.staleOfferTimer = this.edges.clock.setTimeout(() => {
       this.serial(async () => {
         if (gen !== this.generation || pc.signalingState !== 'have-local-offer' || pc.connectionState !== 'connected') return;
         await pc.setLocalDescription({ type: 'rollback' });
@@ -566,47 +429,12 @@ export class CallMedia {
     }, RECOVERY_RETRY_MS);
   }
 
-  private armWatchdog(ms: number, reason: string): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => {
-      if (this.closed || this.pc?.connectionState === 'connected') return;
-      this.deps.hangup(reason);
-      // Signaling may be down too, so the hang-up may not get through: keep asking until the call is over.
-      this.armWatchdog(RECOVERY_RETRY_MS, reason);
-    }, ms);
-  }
-
   // ───────────────────────────── audio ─────────────────────────────
-
-  /**
-   * Opens a microphone and sends it in place of the one in use (if any), which
-   * is then released. The latest request wins: a stream that arrives after the
-   * call ended or after a newer request (a device switch) is stopped at once,
-   * so no microphone is ever left open.
-   */
-  private async openMic(deviceId: string): Promise<void> {
-    const request = ++this.micRequests;
-    try {
-      const stream = await openMicrophone(deviceId);
-      if (this.closed || request !== this.micRequests) {
-        stream.getTracks().forEach((t) => t.stop());
-        return;
-      }
-      for (const t of stream.getAudioTracks()) t.enabled = !this.muted;
-      const previous = this.mic;
-      this.mic = stream;
-      this.deps.onStatus({ micError: null });
-      await this.applySending();
-      if (previous !== stream) previous?.getTracks().forEach((t) => t.stop());
-    } catch (err) {
-      if (!this.closed && request === this.micRequests) this.deps.onStatus({ micError: micErrorText(err) });
-    }
-  }
 
   /** Nothing is sent while either side holds the call. */
   private trackToSend(): MediaStreamTrack | null {
     if (this.held || this.remoteHeld) return null;
-    return this.mic?.getAudioTracks()[0] ?? null;
+    return this.mic.track;
   }
 
   private audioSender(): RTCRtpSender | undefined {
