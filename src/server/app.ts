@@ -11,6 +11,7 @@ import { Server } from 'socket.io';
 import type { ServerEventName, ServerEventPayload } from '../shared/protocol/index.js';
 import { loadOrCreateSecrets } from './auth/secrets.js';
 import { TokenService } from './auth/tokens.js';
+import { AliveMark } from './calls/alive-mark.js';
 import { CallService } from './calls/call-service.js';
 import type { ClusterBackends } from './cluster/backends.js';
 import { rooms, type Notifier } from './calls/notifier.js';
@@ -205,23 +206,22 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   // A revoked session (logout, stolen refresh token replayed) loses its open sockets too, on every node.
   tokens.onRevoke = (familyId) => io.in(rooms.family(familyId)).disconnectSockets(true);
   const presence = new PresenceService(storage.accounts, live, notifier, { cacheStatus: singleNode });
-  const calls = new CallService(storage, live, notifier, presence, limits, log, {
-    ringTimeoutMs: config.ringTimeoutMs,
-    callReconnectGraceMs: config.callReconnectGraceMs,
-    endedCallRetentionMs: config.endedCallRetentionMs,
+  const calls = new CallService({
+    storage,
+    live,
+    notifier,
+    presence,
+    limits,
+    log,
+    options: {
+      ringTimeoutMs: config.ringTimeoutMs,
+      callReconnectGraceMs: config.callReconnectGraceMs,
+      endedCallRetentionMs: config.endedCallRetentionMs,
+      maxRingingPerUser: config.maxRingingPerUser,
+    },
   });
   // Phones without a socket are woken by push when a call rings for them (src/server/push).
-  const earlierHooks = calls.hooks;
-  calls.hooks = {
-    onRing: (call) => {
-      earlierHooks.onRing?.(call);
-      push.service.hooks.onRing(call);
-    },
-    onRingStopped: (call) => {
-      earlierHooks.onRingStopped?.(call);
-      push.service.hooks.onRingStopped(call);
-    },
-  };
+  push.service.subscribe(calls);
   const gateway = new Gateway({
     io,
     storage,
@@ -236,7 +236,9 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   });
 
   await cluster?.start({ io, calls, presence });
-  const recovered = await calls.recover();
+  // The previous run's last liveness mark: calls it left answered end then if nobody returns.
+  const alive = AliveMark.open(config.dataDir);
+  const recovered = await calls.recover({ lastAliveAt: alive.previous });
   if (recovered.failed + recovered.restored > 0) log.warn(recovered, 'recovered calls left open by the previous run');
 
   await app.listen({ host: config.host, port: config.port });
@@ -260,6 +262,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
       await new Promise<void>((resolve) => void io.close(() => resolve()));
       await app.close();
       await push.service.close();
+      alive.close();
       await live.close();
       await storage.close();
       await cluster?.close();

@@ -44,6 +44,8 @@ export const ConfigSchema = z.object({
   loginRatePerMinute: int(1, 100_000).default(30),
   /** Failed logins per username per 15 minutes before it is throttled. */
   loginFailuresPerUsername: int(1, 100_000).default(10),
+  /** Calls ringing one callee at once; more invites are answered busy. */
+  maxRingingPerUser: int(1, 100).default(5),
   /** Call invites per user per minute. */
   inviteRatePerMinute: int(1, 1_000_000).default(30),
   /** Socket events per connection per second (burst is twice this). */
@@ -119,6 +121,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   turnTtlSec: 'TURN_TTL_SEC',
   loginRatePerMinute: 'LOGIN_RATE_PER_MINUTE',
   loginFailuresPerUsername: 'LOGIN_FAILURES_PER_USERNAME',
+  maxRingingPerUser: 'MAX_RINGING_PER_USER',
   inviteRatePerMinute: 'INVITE_RATE_PER_MINUTE',
   socketEventsPerSecond: 'SOCKET_EVENTS_PER_SECOND',
   webRoot: 'WEB_ROOT',

@@ -15,6 +15,7 @@
  * committed before the final acknowledgement.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import {
   ProtocolError,
   type CallOutcome,
@@ -28,8 +29,12 @@ import type { Logger } from '../logger.js';
 import type { PresenceService } from '../presence.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { LiveCall, LiveState } from '../live/types.js';
-import type { NewHistoryRecord, Storage, UserRow } from '../store/types.js';
+import type { Storage, UserRow } from '../store/types.js';
+import { CallAccess, goneError } from './call-access.js';
+import { announceRecords, historyRecords, ringingCall, summary, toView } from './call-records.js';
 import type { Notifier } from './notifier.js';
+
+export { toView } from './call-records.js';
 
 export interface DeviceContext {
   userId: string;
@@ -41,54 +46,54 @@ export interface CallServiceOptions {
   ringTimeoutMs: number;
   callReconnectGraceMs: number;
   endedCallRetentionMs: number;
+  /** Calls ringing one callee at once; an invite beyond it is answered busy. */
+  maxRingingPerUser: number;
 }
 
-/** Hooks for devices that must be woken (push); optional. */
-export interface CallHooks {
-  /** A call starts ringing for `callee`; resolves with how many devices were woken. */
-  onRing?(call: CallView): void;
-  /** A ringing call ended (answered elsewhere, cancelled, …): tell woken devices. */
-  onRingStopped?(call: CallView): void;
+/** Everything the call service works with, in one object. */
+export interface CallServiceDeps {
+  storage: Storage;
+  live: LiveState;
+  notifier: Notifier;
+  presence: PresenceService;
+  limits: RateLimits;
+  log: Logger;
+  options: CallServiceOptions;
+  now?: () => number;
 }
 
-type Mutation = (call: Readonly<LiveCall>) => LiveCall | null;
-
-const MAX_CAS_ATTEMPTS = 20;
-
-export function toView(c: LiveCall): CallView {
-  return {
-    callId: c.callId,
-    state: c.state,
-    caller: c.caller,
-    callee: c.callee,
-    callerDeviceId: c.callerDeviceId,
-    answeredDeviceId: c.answeredDeviceId,
-    createdAt: c.createdAt,
-    answeredAt: c.answeredAt,
-    ringDeadline: c.ringDeadline,
-    outcome: c.outcome,
-    endReason: c.endReason,
-  };
+/**
+ * What the call service tells its subscribers (push wakes phones on `ring`
+ * and sends cancels on `ring-stopped`; the socket layer already got its
+ * messages through the notifier).
+ */
+export interface CallServiceEvents {
+  /** A call starts ringing for its callee. */
+  ring: [call: CallView];
+  /** A ringing call stopped ringing (answered, declined, cancelled, timed out…). */
+  'ring-stopped': [call: CallView];
+  /** A call ended; its history records are durable. */
+  ended: [call: CallView];
 }
 
-function summary(u: UserRow | UserSummary): UserSummary {
-  return { id: u.id, username: u.username, displayName: u.displayName };
-}
+export class CallService extends EventEmitter<CallServiceEvents> {
+  private readonly storage: Storage;
+  private readonly live: LiveState;
+  private readonly notifier: Notifier;
+  private readonly presence: PresenceService;
+  private readonly limits: RateLimits;
+  private readonly log: Logger;
+  private readonly opts: CallServiceOptions;
+  private readonly now: () => number;
+  private readonly access: CallAccess;
 
-export class CallService {
-  hooks: CallHooks = {};
-
-  constructor(
-    private readonly storage: Storage,
-    private readonly live: LiveState,
-    private readonly notifier: Notifier,
-    private readonly presence: PresenceService,
-    private readonly limits: RateLimits,
-    private readonly log: Logger,
-    private readonly opts: CallServiceOptions,
-    private readonly now: () => number = Date.now,
-  ) {
-    live.calls.onDeadline((callId) => {
+  constructor(deps: CallServiceDeps) {
+    super();
+    ({ storage: this.storage, live: this.live, notifier: this.notifier, presence: this.presence } = deps);
+    ({ limits: this.limits, log: this.log, options: this.opts } = deps);
+    this.now = deps.now ?? Date.now;
+    this.access = new CallAccess(this.live, this.storage, this.opts.ringTimeoutMs);
+    this.live.calls.onDeadline((callId) => {
       this.onDeadline(callId).catch((err: unknown) => this.log.error({ err, callId }, 'deadline handling failed'));
     });
   }
@@ -107,30 +112,22 @@ export class CallService {
     const callId = req.callId ?? randomUUID();
     const existing = await this.live.calls.get(callId);
     if (existing) {
-      // A retried invite (same id, same caller device) is answered with the call as it is.
-      if (existing.caller.id === ctx.userId && existing.callerDeviceId === ctx.deviceId) return toView(existing);
+      // A retried invite (same id, same caller device, same callee) is answered with the
+      // call as it is; the same id for another callee is a different call.
+      const retry =
+        existing.caller.id === ctx.userId && existing.callerDeviceId === ctx.deviceId && existing.callee.id === callee.id;
+      if (retry) return toView(existing);
       throw new ProtocolError('conflict', 'call id already in use');
     }
 
-    const now = this.now();
-    const call: LiveCall = {
+    const call = ringingCall({
       callId,
-      version: 0,
-      state: 'ringing',
       caller: summary(ctx.user),
       callee: summary(callee),
       callerDeviceId: ctx.deviceId,
-      ringingDeviceIds: [],
-      declinedDeviceIds: [],
-      answeredDeviceId: null,
-      createdAt: now,
-      answeredAt: null,
-      ringDeadline: now + this.opts.ringTimeoutMs,
-      endedAt: null,
-      outcome: null,
-      endReason: null,
-      lostDevices: {},
-    };
+      now: this.now(),
+      ringTimeoutMs: this.opts.ringTimeoutMs,
+    });
 
     // Durable trace first: once anything rings, the call has a record (docs/architecture.md,
     // "Durability", on why ringing does not start before the row's disk sync).
@@ -138,7 +135,7 @@ export class CallService {
       throw new ProtocolError('conflict', 'call id already in use');
     }
 
-    const busyReason = await this.busyReason(callee);
+    const busyReason = await this.busyReason(callee, callId);
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);
     if (!(await this.live.calls.insert(call))) throw new ProtocolError('conflict', 'call id already in use');
@@ -153,14 +150,14 @@ export class CallService {
     await this.live.calls.setDeadline(callId, call.ringDeadline);
     const view = toView(call);
     for (const d of devices) this.notifier.toDevice(d.deviceId, 'call:incoming', { call: view });
-    this.hooks.onRing?.(view);
+    this.emitSafely('ring', view);
     this.notifier.toUser(ctx.userId, 'call:outgoing-elsewhere', { call: view }, ctx.deviceId);
     this.notifier.toDevice(ctx.deviceId, 'call:ringing', { call: view, ringingDevices: devices.length });
     return view;
   }
 
   async accept(ctx: DeviceContext, callId: string): Promise<CallView> {
-    const call = await this.mutate(callId, (c) => {
+    const call = await this.access.mutateAs(ctx.userId, callId, (c) => {
       this.requireCallee(ctx, c);
       if (c.state === 'answered' && c.answeredDeviceId === ctx.deviceId) return null; // retried accept
       if (c.state === 'answered') {
@@ -168,7 +165,7 @@ export class CallService {
           answeredDeviceId: c.answeredDeviceId,
         });
       }
-      if (c.state !== 'ringing') throw this.gone(c);
+      if (c.state !== 'ringing') throw goneError(toView(c));
       if (c.declinedDeviceIds.includes(ctx.deviceId)) throw new ProtocolError('conflict', 'this device declined the call');
       return {
         ...c,
@@ -188,15 +185,15 @@ export class CallService {
     // Stop every other ringing surface first: that is the latency users notice.
     this.notifier.toUser(c.callee.id, 'call:answered-elsewhere', { call: view }, ctx.deviceId);
     this.notifier.toUser(c.caller.id, 'call:answered', { call: view });
-    this.hooks.onRingStopped?.(view);
+    this.emitSafely('ring-stopped', view);
     void this.refreshPresence(c);
     return view;
   }
 
   async decline(ctx: DeviceContext, callId: string): Promise<CallView> {
-    const result = await this.mutate(callId, (c) => {
+    const result = await this.access.mutateAs(ctx.userId, callId, (c) => {
       this.requireCallee(ctx, c);
-      if (c.state !== 'ringing') throw this.gone(c);
+      if (c.state !== 'ringing') throw goneError(toView(c));
       if (c.declinedDeviceIds.includes(ctx.deviceId)) return null;
       return {
         ...c,
@@ -214,34 +211,38 @@ export class CallService {
   }
 
   async cancel(ctx: DeviceContext, callId: string): Promise<CallView> {
-    const c = await this.load(callId);
+    const c = await this.access.loadForEnding(callId, ctx.userId);
     if (c.caller.id !== ctx.userId) throw this.notYours();
+    if (c.state === 'ended') return 'version' in c ? toView(c) : c;
     if (c.state === 'answered') throw new ProtocolError('conflict', 'the call was answered; hang up instead');
-    if (c.state === 'ended') return toView(c);
     return this.finish(callId, 'cancelled', 'cancelled', ['ringing']);
   }
 
-  async hangup(ctx: DeviceContext, callId: string): Promise<CallView> {
-    const c = await this.load(callId);
+  /**
+   * `endedAt`: when the user hung up, if that was earlier than now (the device was cut off
+   * from the server and tells it after its reconnect). It becomes both records' end time,
+   * clamped between the answer and now: a party can shorten its call, never lengthen it.
+   */
+  async hangup(ctx: DeviceContext, callId: string, endedAt?: number): Promise<CallView> {
+    const c = await this.access.loadForEnding(callId, ctx.userId);
     const isCaller = c.caller.id === ctx.userId;
-    const isCallee = c.callee.id === ctx.userId;
-    if (!isCaller && !isCallee) throw this.notYours();
-    if (c.state === 'ended') return toView(c);
+    if (!isCaller && c.callee.id !== ctx.userId) throw this.notYours();
+    if (c.state === 'ended') return 'version' in c ? toView(c) : c;
     if (c.state === 'ringing') {
       return isCaller ? this.cancel(ctx, callId) : this.decline(ctx, callId);
     }
     if (ctx.deviceId !== c.callerDeviceId && ctx.deviceId !== c.answeredDeviceId) {
       throw new ProtocolError('forbidden', 'the call is on another of your devices');
     }
-    return this.finish(callId, 'completed', 'hangup', ['answered']);
+    return this.finish(callId, 'completed', 'hangup', ['answered'], endedAt);
   }
 
   /** A device (typically woken by push) asks to ring for a pending call. */
   async claim(ctx: DeviceContext, callId: string): Promise<CallView> {
-    const result = await this.mutate(callId, (c) => {
+    const result = await this.access.mutateAs(ctx.userId, callId, (c) => {
       this.requireCallee(ctx, c);
       if (c.state === 'answered' && c.answeredDeviceId === ctx.deviceId) return null;
-      if (c.state !== 'ringing') throw this.gone(c);
+      if (c.state !== 'ringing') throw goneError(toView(c));
       if (c.declinedDeviceIds.includes(ctx.deviceId)) throw new ProtocolError('conflict', 'this device declined the call');
       if (c.ringingDeviceIds.includes(ctx.deviceId)) return null;
       return { ...c, ringingDeviceIds: [...c.ringingDeviceIds, ctx.deviceId] };
@@ -256,11 +257,11 @@ export class CallService {
 
   /** Relays media signaling between the two devices bound to an answered call. */
   async signal(ctx: DeviceContext, callId: string, signal: MediaSignal): Promise<number> {
-    const c = await this.load(callId);
+    const c = await this.access.load(callId, ctx.userId);
     const fromCaller = ctx.deviceId === c.callerDeviceId && ctx.userId === c.caller.id;
     const fromCallee = ctx.deviceId === c.answeredDeviceId && ctx.userId === c.callee.id;
     if (!fromCaller && !fromCallee) throw new ProtocolError('forbidden', 'this device is not in the call');
-    if (c.state === 'ended') throw this.gone(c);
+    if (c.state === 'ended') throw goneError(toView(c));
     if (c.state !== 'answered') throw new ProtocolError('conflict', 'the call is not answered yet');
     const target = fromCaller ? c.answeredDeviceId! : c.callerDeviceId;
     this.notifier.toDevice(target, 'call:signal', { callId, fromDeviceId: ctx.deviceId, signal });
@@ -279,11 +280,13 @@ export class CallService {
       const bound = c.callerDeviceId === ctx.deviceId || c.answeredDeviceId === ctx.deviceId;
       // Object.hasOwn: device ids are client-chosen, and `constructor` or `__proto__` is a valid one.
       if (bound && Object.hasOwn(c.lostDevices, ctx.deviceId)) {
-        const r = await this.mutate(c.callId, (x) => {
+        const r = await this.access.mutate(c.callId, (x) => {
           if (!Object.hasOwn(x.lostDevices, ctx.deviceId)) return null;
           const lostDevices = { ...x.lostDevices };
           delete lostDevices[ctx.deviceId];
-          return { ...x, lostDevices };
+          // A device is back: the call lives on, so the crash-time estimate no longer applies.
+          const { lastAliveAt: _, ...rest } = x;
+          return { ...rest, lostDevices };
         }).catch(() => undefined);
         if (r?.changed) this.logTransition(r.call, r.call.state, r.call.state, { rebound: ctx.deviceId });
         if (r) await this.armDeadline(r.call);
@@ -298,7 +301,7 @@ export class CallService {
     const ended: CallView[] = [];
     for (const id of knownCallIds) {
       if (calls.some((c) => c.callId === id)) continue;
-      const view = await this.finalView(id);
+      const view = await this.access.finalView(id);
       if (view && (view.caller.id === ctx.userId || view.callee.id === ctx.userId)) ended.push(view);
     }
     return { calls, ended };
@@ -307,7 +310,7 @@ export class CallService {
   /** The device's signaling connection dropped (not replaced by a newer one). */
   async deviceLost(userId: string, deviceId: string): Promise<void> {
     for (const c of await this.live.calls.activeForUser(userId)) {
-      const r = await this.mutate(c.callId, (x) => {
+      const r = await this.access.mutate(c.callId, (x) => {
         if (x.state === 'ended') return null;
         const bound = x.callerDeviceId === deviceId || x.answeredDeviceId === deviceId;
         if (x.state === 'ringing' && x.ringingDeviceIds.includes(deviceId) && x.answeredDeviceId !== deviceId) {
@@ -320,7 +323,16 @@ export class CallService {
       }).catch(() => undefined);
       if (r?.changed) {
         this.log.info({ callId: c.callId, deviceId, state: r.call.state }, 'call device lost');
-        await this.armDeadline(r.call);
+        const x = r.call;
+        // The last ringing device went away after another one declined: declined now
+        // (a missed call is one nobody declined), not pending until the ring timeout.
+        if (x.state === 'ringing' && x.ringingDeviceIds.length === 0 && x.declinedDeviceIds.length > 0) {
+          await this.finish(x.callId, 'declined', 'declined', ['ringing']).catch((err: unknown) => {
+            this.log.warn({ err, callId: x.callId }, 'ending a declined call failed');
+          });
+          continue;
+        }
+        await this.armDeadline(x);
       }
     }
   }
@@ -333,32 +345,24 @@ export class CallService {
    * restored with both devices marked lost, so they are kept if a device
    * comes back within the grace period and ended otherwise.
    */
-  async recover(): Promise<{ failed: number; restored: number }> {
+  async recover(opts: { lastAliveAt?: number } = {}): Promise<{ failed: number; restored: number }> {
     let failed = 0;
     let restored = 0;
     for (const j of await this.storage.history.unfinishedCalls()) {
       if (await this.live.calls.get(j.callId)) continue;
       const now = this.now();
-      const call: LiveCall = {
-        callId: j.callId,
-        version: 0,
-        state: j.answeredAt !== null ? 'answered' : 'ringing',
-        caller: j.caller,
-        callee: j.callee,
-        callerDeviceId: j.callerDeviceId,
-        ringingDeviceIds: j.answeredDeviceId ? [j.answeredDeviceId] : [],
-        declinedDeviceIds: [],
-        answeredDeviceId: j.answeredDeviceId,
-        createdAt: j.createdAt,
-        answeredAt: j.answeredAt,
-        ringDeadline: j.createdAt + this.opts.ringTimeoutMs,
-        endedAt: null,
-        outcome: null,
-        endReason: null,
-        lostDevices: {},
-      };
+      const call = ringingCall({ ...j, now: j.createdAt, ringTimeoutMs: this.opts.ringTimeoutMs });
+      if (j.answeredAt !== null) {
+        call.state = 'answered';
+        call.answeredAt = j.answeredAt;
+        call.answeredDeviceId = j.answeredDeviceId;
+        call.ringingDeviceIds = j.answeredDeviceId ? [j.answeredDeviceId] : [];
+      }
       if (call.state === 'answered') {
+        // Both devices get the full grace from now to come back; if neither does, the
+        // call ends at the last moment the previous run was known alive.
         call.lostDevices = { [call.callerDeviceId]: now, [call.answeredDeviceId!]: now };
+        if (opts.lastAliveAt !== undefined) call.lastAliveAt = Math.max(opts.lastAliveAt, call.answeredAt ?? call.createdAt);
       }
       await this.live.calls.insert(call);
       if (call.state === 'ringing') {
@@ -383,9 +387,13 @@ export class CallService {
       await this.finish(callId, 'missed', 'timeout', ['ringing']);
       return;
     }
-    const expired = Object.entries(c.lostDevices).some(([, since]) => now >= since + this.lostGrace(c) - 5);
-    if (expired) {
-      if (c.state === 'answered') await this.finish(callId, 'completed', 'device_lost', ['answered']);
+    const expired = Object.values(c.lostDevices).filter((since) => now >= since + this.lostGrace(c) - 5);
+    if (expired.length > 0) {
+      // The call ends when its signaling was last known alive, not when the grace ran out:
+      // the moment the device was lost, or for a call restored after a crash, the last
+      // liveness mark the crashed process wrote (the downtime is not call time).
+      const lastAlive = c.lastAliveAt ?? Math.min(...expired);
+      if (c.state === 'answered') await this.finish(callId, 'completed', 'device_lost', ['answered'], lastAlive);
       else await this.finish(callId, 'failed', 'device_lost', ['ringing']);
       return;
     }
@@ -405,9 +413,15 @@ export class CallService {
     await this.live.calls.setDeadline(c.callId, Math.min(...times));
   }
 
-  private async busyReason(callee: UserRow): Promise<EndReason | null> {
+  private async busyReason(callee: UserRow, callId: string): Promise<EndReason | null> {
     if (callee.status === 'dnd') return 'dnd';
     if (!callee.callWaiting && (await this.presence.inAnsweredCall(callee.id))) return 'busy';
+    // A cap on calls ringing one person at once, so strangers cannot flood a callee's
+    // screen with ringing windows: beyond it the caller hears busy.
+    const ringing = (await this.live.calls.activeForUser(callee.id)).filter(
+      (c) => c.state === 'ringing' && c.callee.id === callee.id && c.callId !== callId,
+    );
+    if (ringing.length >= this.opts.maxRingingPerUser) return 'busy';
     return null;
   }
 
@@ -420,13 +434,16 @@ export class CallService {
     outcome: CallOutcome,
     reason: EndReason,
     from: LiveCall['state'][] = ['ringing', 'answered'],
+    at?: number,
   ): Promise<CallView> {
-    const result = await this.mutate(callId, (c) => {
+    const result = await this.access.mutate(callId, (c) => {
       if (c.state === 'ended') return null;
       if (!from.includes(c.state)) {
         throw new ProtocolError('conflict', `the call is ${c.state}`, { state: c.state });
       }
-      return { ...c, state: 'ended', outcome, endReason: reason, endedAt: this.now(), lostDevices: {} };
+      const now = this.now();
+      const endedAt = at === undefined ? now : Math.min(now, Math.max(at, c.answeredAt ?? c.createdAt));
+      return { ...c, state: 'ended', outcome, endReason: reason, endedAt, lostDevices: {} };
     });
     const c = result.call;
     if (!result.changed) return toView(c);
@@ -437,50 +454,17 @@ export class CallService {
     const records = await this.storage.history.finishCall(
       callId,
       { endedAt: c.endedAt!, outcome, endReason: reason },
-      this.historyRecords(c),
+      historyRecords(c),
     );
     const view = toView(c);
+    this.emitSafely('ended', view);
     this.notifier.toUser(c.caller.id, 'call:ended', { call: view });
     this.notifier.toUser(c.callee.id, 'call:ended', { call: view });
-    if (previous === 'ringing') this.hooks.onRingStopped?.(view);
-    await Promise.all(
-      records.map(async (record) => {
-        const userId = record.direction === 'outgoing' ? c.caller.id : c.callee.id;
-        // Only a missed record changes the user's missed count: count only then.
-        if (!record.missed) return this.notifier.toUser(userId, 'history:added', { record });
-        const user = await this.storage.accounts.getUserById(userId);
-        const missedCount = user ? await this.storage.history.missedCount(userId, user.lastSeenMissedAt) : 0;
-        this.notifier.toUser(userId, 'history:added', { record, missedCount });
-      }),
-    );
+    if (previous === 'ringing') this.emitSafely('ring-stopped', view);
+    await announceRecords(records, c, this.storage, this.notifier);
     await this.live.calls.expire(callId, this.opts.endedCallRetentionMs);
     if (previous === 'answered') void this.refreshPresence(c);
     return view;
-  }
-
-  private historyRecords(c: LiveCall): NewHistoryRecord[] {
-    const base = {
-      callId: c.callId,
-      endReason: c.endReason!,
-      startedAt: c.createdAt,
-      answeredAt: c.answeredAt,
-      endedAt: c.endedAt!,
-      answeredDeviceId: c.answeredDeviceId,
-    };
-    const outcome = c.outcome!;
-    const calleeMissed = c.answeredAt === null && outcome !== 'declined';
-    return [
-      { ...base, userId: c.caller.id, direction: 'outgoing', peer: c.callee, outcome, missed: false },
-      {
-        ...base,
-        userId: c.callee.id,
-        direction: 'incoming',
-        peer: c.caller,
-        // The caller heard "busy"; for the callee it is a call they missed.
-        outcome: outcome === 'busy' ? 'missed' : outcome,
-        missed: calleeMissed,
-      },
-    ];
   }
 
   private async refreshPresence(c: LiveCall): Promise<void> {
@@ -491,48 +475,6 @@ export class CallService {
     }
   }
 
-  /** Optimistic update loop: retries on concurrent modification. */
-  private async mutate(callId: string, fn: Mutation): Promise<{ call: LiveCall; changed: boolean }> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.load(callId);
-      // Stored calls are immutable (frozen in memory): mutations build new objects.
-      const next = fn(current);
-      if (next === null) return { call: current, changed: false };
-      const stored = { ...next, version: current.version + 1 };
-      if (await this.live.calls.compareAndSet(stored, current.version)) return { call: stored, changed: true };
-    }
-    throw new ProtocolError('internal', 'call state is contended; try again');
-  }
-
-  private async load(callId: string): Promise<LiveCall> {
-    const c = await this.live.calls.get(callId);
-    if (c) return c;
-    const view = await this.finalView(callId);
-    if (view) throw new ProtocolError('gone', 'the call is over', { outcome: view.outcome, endReason: view.endReason, call: view });
-    throw new ProtocolError('not_found', 'no such call');
-  }
-
-  /** The final view of a finished call, from live state or the durable journal. */
-  private async finalView(callId: string): Promise<CallView | undefined> {
-    const c = await this.live.calls.get(callId);
-    if (c) return c.state === 'ended' ? toView(c) : undefined;
-    const j = await this.storage.history.getJournal(callId);
-    if (!j || j.endedAt === null) return undefined;
-    return {
-      callId: j.callId,
-      state: 'ended',
-      caller: j.caller,
-      callee: j.callee,
-      callerDeviceId: j.callerDeviceId,
-      answeredDeviceId: j.answeredDeviceId,
-      createdAt: j.createdAt,
-      answeredAt: j.answeredAt,
-      ringDeadline: j.createdAt + this.opts.ringTimeoutMs,
-      outcome: j.outcome,
-      endReason: j.endReason,
-    };
-  }
-
   private requireCallee(ctx: DeviceContext, c: LiveCall): void {
     if (c.callee.id !== ctx.userId) throw this.notYours();
   }
@@ -541,8 +483,12 @@ export class CallService {
     return new ProtocolError('forbidden', 'this is not your call');
   }
 
-  private gone(c: LiveCall): ProtocolError {
-    return new ProtocolError('gone', 'the call is over', { outcome: c.outcome, endReason: c.endReason, call: toView(c) });
+  private emitSafely<E extends keyof CallServiceEvents>(event: E, ...args: CallServiceEvents[E]): void {
+    try {
+      (this.emit as (e: E, ...a: CallServiceEvents[E]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'call event subscriber failed');
+    }
   }
 
   private logTransition(c: LiveCall, from: string, to: string, extra: Record<string, unknown> = {}): void {

@@ -28,6 +28,11 @@ export interface LiveCall {
   endReason: EndReason | null;
   /** Bound devices whose signaling dropped during the call: deviceId → since (ms). */
   lostDevices: Record<string, number>;
+  /**
+   * A call restored after a crash: the last moment the crashed process was known alive.
+   * If no device comes back, the call ends then (the downtime is not call time).
+   */
+  lastAliveAt?: number;
 }
 
 export interface OnlineDevice {

@@ -1,6 +1,6 @@
 /**
  * Wakes mobile devices by push when a call rings for them, and tells them when
- * ringing stops. Plugged into the call service through its hooks:
+ * ringing stops. Subscribed to the call service's `ring` / `ring-stopped` events:
  *
  * - onRing: every registered device of the callee with no live socket gets an
  *   `incoming-call` push (also when other devices of the callee are online, so
@@ -17,7 +17,7 @@
  * nodes: everything is decided from storage and live state at the moment.
  */
 import type { CallView } from '../../shared/protocol/index.js';
-import type { CallHooks } from '../calls/call-service.js';
+import type { CallService } from '../calls/call-service.js';
 import type { LiveState } from '../live/types.js';
 import type { Logger } from '../logger.js';
 import type { PushRegistrationRow, Storage } from '../store/types.js';
@@ -37,7 +37,6 @@ type PushKind = 'incoming-call' | 'call-ended';
 const CALL_ENDED_TTL_SEC = 30;
 
 export class PushService {
-  readonly hooks: Required<CallHooks>;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly aborter = new AbortController();
   /** First attempt of each ring push (`callId:deviceId`): a call-ended push for that device waits for it. */
@@ -52,10 +51,12 @@ export class PushService {
     private readonly opts: PushServiceOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.hooks = {
-      onRing: (call) => this.track(this.ring(call), call, 'incoming-call'),
-      onRingStopped: (call) => this.track(this.ringStopped(call), call, 'call-ended'),
-    };
+  }
+
+  /** Wakes phones when a call rings for them and tells them when it stops. */
+  subscribe(calls: Pick<CallService, 'on'>): void {
+    calls.on('ring', (call) => this.track(this.ring(call), call, 'incoming-call'));
+    calls.on('ring-stopped', (call) => this.track(this.ringStopped(call), call, 'call-ended'));
   }
 
   get enabled(): boolean {

@@ -310,7 +310,7 @@ export class Gateway {
       'call:accept': async (socket, req) => ({ call: await calls.accept(socket.data.ctx, req.callId) }),
       'call:decline': async (socket, req) => ({ call: await calls.decline(socket.data.ctx, req.callId) }),
       'call:cancel': async (socket, req) => ({ call: await calls.cancel(socket.data.ctx, req.callId) }),
-      'call:hangup': async (socket, req) => ({ call: await calls.hangup(socket.data.ctx, req.callId) }),
+      'call:hangup': async (socket, req) => ({ call: await calls.hangup(socket.data.ctx, req.callId, req.endedAt) }),
       'call:claim': async (socket, req) => ({ call: await calls.claim(socket.data.ctx, req.callId) }),
       'call:signal': async (socket, req) => ({
         delivered: await calls.signal(socket.data.ctx, req.callId, req.signal),

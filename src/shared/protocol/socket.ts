@@ -117,7 +117,14 @@ export const clientEvents = {
   'call:accept': { request: CallRef.strict(), response: z.object({ call: CallView }) },
   'call:decline': { request: CallRef.strict(), response: z.object({ call: CallView }) },
   'call:cancel': { request: CallRef.strict(), response: z.object({ call: CallView }) },
-  'call:hangup': { request: CallRef.strict(), response: z.object({ call: CallView }) },
+  /**
+   * `endedAt`: when the user hung up, if the device could not tell the server at once (it
+   * was offline); the server records it, clamped between the answer and now.
+   */
+  'call:hangup': {
+    request: z.object({ callId: Id, endedAt: Timestamp.optional() }).strict(),
+    response: z.object({ call: CallView }),
+  },
   /** A device woken by push (or late) asks to ring for a pending call. */
   'call:claim': { request: CallRef.strict(), response: z.object({ call: CallView }) },
   'call:signal': {
