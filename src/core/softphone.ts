@@ -26,7 +26,7 @@ import {
   type ClientRequest,
   type ClientResponse,
 } from '../shared/protocol/index.js';
-import type { CallInfo, ConnectionState, SessionState } from '../shared/contract.js';
+import { normalizeUsername, type CallInfo, type ConnectionState, type SessionState } from '../shared/contract.js';
 import { ApiClient, type Fetch } from './api-client.js';
 import { Backoff } from './backoff.js';
 import { toCallInfo } from './call-model.js';
@@ -61,6 +61,8 @@ export interface SoftphoneOptions {
    * based lock). Without it, refreshes are serialised within this instance only.
    */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** The clock (epoch ms); defaults to Date.now. */
+  now?: () => number;
 }
 
 export interface SoftphoneEvents extends Record<string, unknown> {
@@ -75,6 +77,13 @@ export interface SoftphoneEvents extends Record<string, unknown> {
   /** A new missed-call record arrived. */
   missed: { record: HistoryRecord; missedCount: number };
   connection: ConnectionState;
+  /**
+   * This device should run (or start preparing) media for the call: the user answers it
+   * here (the microphone opens while the answer travels) or it became active here.
+   */
+  'media-wanted': { callId: string };
+  /** Media for the call must stop now (hung up, held elsewhere, ended, answer failed). */
+  'media-released': { callId: string };
 }
 
 interface StoredSession {
@@ -140,6 +149,15 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private readonly requestTimeoutMs: number;
   private readonly endedLingerMs: number;
   private readonly ringLossGraceMs: number;
+  private readonly now: () => number;
+  /**
+   * What the user did while the server was unreachable, sent on reconnect before the
+   * resume sync: hang-ups (with the moment the user ended the call) and hold changes.
+   */
+  private readonly outbox = {
+    hangups: new Map<string, { event: 'call:hangup' | 'call:cancel'; endedAt: number }>(),
+    holds: new Map<string, boolean>(),
+  };
   /** Counters for diagnostics and tests. */
   readonly stats = { connects: 0, zombiesDetected: 0, heartbeats: 0 };
 
@@ -150,6 +168,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.endedLingerMs = opts.endedCallLingerMs ?? 4_000;
     this.ringLossGraceMs = opts.ringingLossGraceMs ?? 8_000;
+    this.now = opts.now ?? (() => Date.now());
     this.backoff = new Backoff({ baseMs: opts.reconnectBaseMs ?? 500, maxMs: opts.reconnectMaxMs ?? 10_000 });
   }
 
@@ -173,7 +192,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.update({ phase: 'signing-in', serverUrl: url, error: null });
     try {
       const api = new ApiClient(url, this.opts.fetch);
-      const tokens = await api.login({ username: username.trim().toLowerCase(), password });
+      const tokens = await api.login({ username: normalizeUsername(username), password });
       this.api = api;
       await this.adoptTokens(tokens);
       this.update({ phase: 'signed-in', user: tokens.user });
@@ -244,6 +263,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     void this.heartbeat(Math.min(2_000, this.heartbeatMs));
   }
 
+  /** Rotates the tokens now (normally done by a timer ahead of the access token's expiry). */
+  refreshSession(): Promise<void> {
+    return this.refreshTokens();
+  }
+
   // ───────────────────────────── presence & directory ─────────────────────────────
 
   async setStatus(status: SetStatus): Promise<void> {
@@ -277,9 +301,29 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     return this.applyView(call);
   }
 
+  /**
+   * Answers a call on this device. Call waiting is decided here, for every surface (main
+   * window, ringing window, notification, shortcut, web page): every other call running
+   * on this device goes on hold first, so the microphone never reaches two parties.
+   */
   async answer(callId: string): Promise<CallInfo> {
-    const { call } = await this.request('call:accept', { callId });
-    return this.applyView(call);
+    await this.holdOthers(callId);
+    this.emit('media-wanted', { callId });
+    try {
+      const { call } = await this.request('call:accept', { callId });
+      return this.applyView(call);
+    } catch (err) {
+      if (this.findCall(callId)?.local !== 'active') this.emit('media-released', { callId });
+      throw err;
+    }
+  }
+
+  /** Switches to a call of this device: every other one goes on hold, this one resumes. */
+  async swap(callId: string): Promise<void> {
+    const target = this.findCall(callId);
+    if (target?.local !== 'active') throw new ProtocolError('not_found', 'That call is not in progress on this device.');
+    await this.holdOthers(callId);
+    if (target.held) await this.hold(callId, false);
   }
 
   async decline(callId: string): Promise<void> {
@@ -289,24 +333,91 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     if (info.local === 'ringing-in') this.setCall({ ...info, local: 'elsewhere' });
   }
 
+  /**
+   * Hangs up (or cancels an outgoing call). The call ends here at once, media released,
+   * whatever the server's state: when it is unreachable, the hang-up is sent (with the
+   * moment the user ended the call) as soon as the connection is back.
+   */
   async hangup(callId: string): Promise<void> {
     const current = this.findCall(callId);
     const event = current?.local === 'ringing-out' ? 'call:cancel' : 'call:hangup';
+    const endedAt = this.now();
+    const mine = current?.local === 'active' || current?.local === 'ringing-out';
+    if (current && mine) {
+      this.setCall({
+        ...current,
+        state: 'ended',
+        local: 'ended',
+        outcome: current.answeredAt === null ? 'cancelled' : 'completed',
+        endReason: current.answeredAt === null ? 'cancelled' : 'hangup',
+      });
+    }
+    this.outbox.holds.delete(callId);
+    if (mine && !this.connected) {
+      this.outbox.hangups.set(callId, { event, endedAt });
+      return;
+    }
+    await this.sendHangup(callId, event, endedAt, mine);
+  }
+
+  /** Holds or resumes a call: applied here at once (media silenced), told to the far end when connected. */
+  async hold(callId: string, held: boolean): Promise<void> {
+    const c = this.findCall(callId);
+    if (c) this.setCall({ ...c, held });
+    if (!this.connected) {
+      this.outbox.holds.set(callId, held);
+      return;
+    }
     try {
-      const { call } = await this.request(event, { callId });
-      this.applyView(call);
+      await this.sendSignal(callId, { type: 'hold', held });
     } catch (err) {
-      // Already over on the server: reflect that instead of failing the user's action.
-      const final = err instanceof ProtocolError && err.code === 'gone' ? (err.details?.call as CallView | undefined) : undefined;
-      if (final) this.applyView(final);
-      else throw err;
+      if (!(err instanceof ProtocolError && (err.details?.offline || err.details?.timeout))) throw err;
+      this.outbox.holds.set(callId, held);
     }
   }
 
-  async hold(callId: string, held: boolean): Promise<void> {
-    await this.sendSignal(callId, { type: 'hold', held });
-    const c = this.findCall(callId);
-    if (c) this.setCall({ ...c, held });
+  private async holdOthers(callId: string): Promise<void> {
+    for (const c of this.state.calls) {
+      if (c.callId !== callId && c.local === 'active' && !c.held) await this.hold(c.callId, true);
+    }
+  }
+
+  private async sendHangup(callId: string, event: 'call:hangup' | 'call:cancel', endedAt: number, queue = true): Promise<void> {
+    try {
+      const { call } = event === 'call:hangup' ? await this.request(event, { callId, endedAt }) : await this.request(event, { callId });
+      this.outbox.hangups.delete(callId);
+      this.applyView(call);
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'gone') {
+        // Already over on the server: reflect that instead of failing the user's action.
+        this.outbox.hangups.delete(callId);
+        const final = err.details?.call as CallView | undefined;
+        if (final) this.applyView(final);
+        return;
+      }
+      if (queue && err instanceof ProtocolError && (err.details?.offline || err.details?.timeout)) {
+        this.outbox.hangups.set(callId, { event, endedAt });
+        return;
+      }
+      this.outbox.hangups.delete(callId);
+      throw err;
+    }
+  }
+
+  /** Sends what the user did while disconnected (before the resume sync reads the server's state). */
+  private async flushOutbox(): Promise<void> {
+    for (const [callId, h] of [...this.outbox.hangups]) {
+      await this.sendHangup(callId, h.event, h.endedAt).catch((err: unknown) => {
+        this.log.warn('queued hang-up failed', { callId, error: errorBody(err) });
+      });
+    }
+    for (const [callId, held] of [...this.outbox.holds]) {
+      this.outbox.holds.delete(callId);
+      if (this.findCall(callId)?.local !== 'active') continue;
+      await this.sendSignal(callId, { type: 'hold', held }).catch((err: unknown) => {
+        this.log.warn('queued hold failed', { callId, error: errorBody(err) });
+      });
+    }
   }
 
   async dtmf(callId: string, digits: string): Promise<void> {
@@ -407,6 +518,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.emit('connection', 'connected');
     this.startHeartbeat();
     try {
+      await this.flushOutbox();
       await this.sync();
     } catch (err) {
       this.log.warn('sync after connect failed', { error: errorBody(err) });
@@ -650,6 +762,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     const user = this.state.user;
     if (!user) throw new ProtocolError('unauthorized', 'not signed in');
     const previous = this.findCall(view.callId);
+    // Hung up here, the server not told yet: the call is over for this device.
+    if (this.outbox.hangups.has(view.callId) && view.state !== 'ended') return previous ?? toCallInfo(view, user.id, this.device.deviceId);
     // Never move a call backwards (a late "ringing" after "answered").
     if (previous?.local === 'ended') return previous;
     if (previous && view.state === 'ringing' && previous.state === 'answered') return previous;
@@ -680,6 +794,9 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     if (info.local === 'ended' && previous?.local !== 'ended') {
       this.armCallTimer(info, this.endedLingerMs);
     }
+    if (info.local === 'active' && previous?.local !== 'active') this.emit('media-wanted', { callId: info.callId });
+    const hadMedia = previous?.local === 'active' || previous?.local === 'ringing-out';
+    if (hadMedia && info.local !== 'active' && info.local !== 'ringing-out') this.emit('media-released', { callId: info.callId });
   }
 
   /** Ringing safety net (the server vanished) and removal of ended calls. */
@@ -720,6 +837,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.accessToken = null;
     this.refreshToken = null;
     this.watched.clear();
+    this.outbox.hangups.clear();
+    this.outbox.holds.clear();
     this.stats.connects = 0;
     this.update({ ...SIGNED_OUT, ...patch });
   }

@@ -116,7 +116,11 @@ export const clientEvents = {
   'call:accept': { request: CallRef.strict(), response: z.object({ call: CallView }) },
   'call:decline': { request: CallRef.strict(), response: z.object({ call: CallView }) },
   'call:cancel': { request: CallRef.strict(), response: z.object({ call: CallView }) },
-  'call:hangup': { request: CallRef.strict(), response: z.object({ call: CallView }) },
+  'call:hangup': {
+    /** `endedAt`: when the user hung up (client epoch ms), for a hang-up sent after a reconnect. */
+    request: CallRef.extend({ endedAt: z.number().int().positive().optional() }).strict(),
+    response: z.object({ call: CallView }),
+  },
   /** A device woken by push (or late) asks to ring for a pending call. */
   'call:claim': { request: CallRef.strict(), response: z.object({ call: CallView }) },
   'call:signal': {
