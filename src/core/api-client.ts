@@ -77,3 +77,10 @@ export class ApiClient {
     }
   }
 }
+
+/** The server's origin from what the user typed; only http(s). */
+export function normalizeUrl(url: string): string {
+  const u = new URL(url.trim());
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ProtocolError('bad_request', 'The server address must start with http:// or https://');
+  return u.origin;
+}

@@ -45,6 +45,8 @@ export class HostBridge {
     phone.on('state', (s) => this.events.emit('session', s));
     phone.on('signal', (m) => this.events.emit('call.signal', m));
     phone.on('presence', (p) => this.events.emit('presence', p));
+    phone.on('media-wanted', ({ callId }) => this.events.emit('call.media', { callId, media: 'wanted' }));
+    phone.on('media-released', ({ callId }) => this.events.emit('call.media', { callId, media: 'released' }));
     this.handlers = this.createHandlers();
   }
 
@@ -96,6 +98,7 @@ export class HostBridge {
       'call.decline': async (r) => (await p.decline(r.callId), ok),
       'call.hangup': async (r) => (await p.hangup(r.callId), ok),
       'call.hold': async (r) => (await p.hold(r.callId, r.held), ok),
+      'call.swap': async (r) => (await p.swap(r.callId), ok),
       'call.dtmf': async (r) => (await p.dtmf(r.callId, r.digits), ok),
       'call.signal': async (r) => (await p.sendSignal(r.callId, r.signal), ok),
       'history.more': async (r) => p.historyPage(r.cursor),

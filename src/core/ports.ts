@@ -30,3 +30,32 @@ export class MemoryStore implements KeyValueStore {
     this.data.delete(key);
   }
 }
+
+/**
+ * Timers and the clock, passed in so the core's timing (backoff, heartbeat, ring-loss,
+ * call timers) runs under fake timers in unit tests. Handles are opaque. The core has
+ * neither DOM nor Node types, so the defaults reach the host's globals untyped.
+ */
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+interface HostTimerGlobals {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** The host's own timers, looked up at each call (so fake timers installed later apply). */
+export const hostTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => (globalThis as unknown as HostTimerGlobals).setTimeout(fn, ms),
+  clearTimeout: (h) => (globalThis as unknown as HostTimerGlobals).clearTimeout(h),
+  setInterval: (fn, ms) => (globalThis as unknown as HostTimerGlobals).setInterval(fn, ms),
+  clearInterval: (h) => (globalThis as unknown as HostTimerGlobals).clearInterval(h),
+};

@@ -28,6 +28,29 @@ export interface SignalingOptions {
 
 export type Unsubscribe = () => void;
 
+export interface SignalingLifecycle {
+  connected(): void;
+  disconnected(reason: string): void;
+  connectError(err: Error & { data?: { code?: string } }): void;
+}
+
+/** What the core uses of a signaling link (Signaling; a fake in unit tests). */
+export interface SignalingLink {
+  readonly connected: boolean;
+  connect(): void;
+  disconnect(): void;
+  dispose(): void;
+  onLifecycle(handlers: SignalingLifecycle): void;
+  request<E extends ClientEventName>(event: E, payload: ClientRequest<E>, timeoutMs?: number): Promise<ClientResponse<E>>;
+  on<E extends ServerEventName>(
+    event: E,
+    handler: (payload: ServerEventPayload<E>) => void,
+    onInvalid?: (event: E, error: unknown) => void,
+  ): Unsubscribe;
+}
+
+export type SignalingFactory = (opts: SignalingOptions) => SignalingLink;
+
 /**
  * Acknowledgement schemas, built once per event: zod compiles a schema on its first
  * parse, so building one per request cost ~0.2–0.4 ms of CPU for every heartbeat and
@@ -46,7 +69,7 @@ interface UntypedEmitter {
   off(event: string, listener: (payload: unknown) => void): unknown;
 }
 
-export class Signaling {
+export class Signaling implements SignalingLink {
   readonly socket: Socket;
   private readonly timeoutMs: number;
 
@@ -96,6 +119,19 @@ export class Signaling {
     if (!ack.success) throw new ProtocolError('internal', 'the server sent an unexpected answer');
     if (!ack.data.ok) throw new ProtocolError(ack.data.error.code, ack.data.error.message, ack.data.error.details);
     return ack.data.data as ClientResponse<E>;
+  }
+
+  /** The connection's own events (socket.io's connect / disconnect / connect_error). */
+  onLifecycle(handlers: SignalingLifecycle): void {
+    this.socket.on('connect', () => handlers.connected());
+    this.socket.on('disconnect', (reason) => handlers.disconnected(reason));
+    this.socket.on('connect_error', (err: Error & { data?: { code?: string } }) => handlers.connectError(err));
+  }
+
+  /** Disconnects and drops every listener (this link is not used again). */
+  dispose(): void {
+    this.socket.disconnect();
+    this.socket.removeAllListeners();
   }
 
   /** Subscribes to a server event; malformed payloads are dropped and reported. */

@@ -1,38 +1,42 @@
 /**
- * The softphone core: account session, signaling connection, call state,
- * presence and history cache. It imports nothing from Electron or the DOM,
- * so the same code runs in Electron's main process (desktop app), in a
- * browser page (web softphone) and in plain Node (tests, load tools).
+ * The softphone core's facade: account session, signaling connection, call
+ * state, presence and history cache, for every host (Electron's main process,
+ * the web page, plain Node). It imports nothing from Electron, the DOM or
+ * Node. The jobs live in their own modules, wired here:
+ * token-session.ts (login, refresh, persistence), connection.ts (socket,
+ * backoff, heartbeat, resume), call-registry.ts (calls, their timers, ring /
+ * ring-stopped, ring-loss), call-policy.ts (answer holds the others, swap,
+ * hang-up and hold act locally first) and history.ts.
  *
- * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it
- * and exchanges media signaling with the far end through `sendSignal` and
- * the `signal` event.
+ * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it,
+ * starts and stops it on the `media-wanted` / `media-released` events and
+ * exchanges media signaling through `sendSignal` and the `signal` event.
  */
 import {
   ProtocolError,
   type AccountSettings,
-  type CallView,
-  type ErrorBody,
   type HistoryRecord,
   type IceServer,
   type MediaSignal,
   type PresenceStatus,
   type SetStatus,
-  type TokenResponse,
-  type UserSummary,
   type DeviceKind,
   type DirectoryEntry,
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
 } from '../shared/protocol/index.js';
-import type { CallInfo, ConnectionState, SessionState } from '../shared/contract.js';
-import { ApiClient, type Fetch } from './api-client.js';
-import { Backoff } from './backoff.js';
-import { toCallInfo } from './call-model.js';
+import { normalizeUsername, type CallInfo, type ConnectionState, type SessionState } from '../shared/contract.js';
+import { normalizeUrl, type Fetch } from './api-client.js';
+import { CallPolicy } from './call-policy.js';
+import { errorBody } from './errors.js';
+import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
+import { CallRegistry } from './call-registry.js';
+import { Connection } from './connection.js';
+import { TokenSession } from './token-session.js';
 import { Emitter } from './emitter.js';
-import { silentLogger, type CoreLogger, type KeyValueStore } from './ports.js';
-import { Signaling } from './signaling.js';
+import { hostTimers, silentLogger, type CoreLogger, type KeyValueStore, type Timers } from './ports.js';
+import type { SignalingFactory, SignalingLink } from './signaling.js';
 
 export interface DeviceIdentity {
   deviceId: string;
@@ -61,6 +65,14 @@ export interface SoftphoneOptions {
    * based lock). Without it, refreshes are serialised within this instance only.
    */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** The clock (epoch ms); defaults to the timers' clock. */
+  now?: () => number;
+  /** Timers and clock (fake ones in unit tests); defaults to the host's. */
+  timers?: Timers;
+  /** Builds the signaling link (a fake in unit tests); defaults to socket.io. */
+  createSignaling?: SignalingFactory;
+  /** Jitter source for reconnect backoff. */
+  random?: () => number;
 }
 
 export interface SoftphoneEvents extends Record<string, unknown> {
@@ -75,25 +87,16 @@ export interface SoftphoneEvents extends Record<string, unknown> {
   /** A new missed-call record arrived. */
   missed: { record: HistoryRecord; missedCount: number };
   connection: ConnectionState;
+  /**
+   * This device should run (or start preparing) media for the call: the user answers it
+   * here (the microphone opens while the answer travels) or it became active here.
+   */
+  'media-wanted': { callId: string };
+  /** Media for the call must stop now (hung up, held elsewhere, ended, answer failed). */
+  'media-released': { callId: string };
 }
 
-interface StoredSession {
-  serverUrl: string;
-  refreshToken: string;
-  user: UserSummary;
-}
-
-const SESSION_KEY = 'session';
-
-/**
- * After the server announces `session:shutdown` (a restart or a move to another node),
- * reconnect attempts use a short schedule for this long: full jitter, growing from the
- * server's `reconnectAfterMs` to at most RESTART_MAX_DELAY_MS. The normal exponential
- * backoff (meant for outages) would otherwise have grown to 4–8 s by the time a restart
- * that takes a couple of seconds is back, leaving devices offline for that long.
- */
-export const RESTART_RETRY_WINDOW_MS = 20_000;
-export const RESTART_MAX_DELAY_MS = 2_000;
+export { RESTART_MAX_DELAY_MS, RESTART_RETRY_WINDOW_MS } from './connection.js';
 
 const INITIAL_ACCOUNT: AccountSettings = { callWaiting: false };
 
@@ -110,47 +113,84 @@ const SIGNED_OUT = {
   history: [],
 } as const satisfies Omit<SessionState, 'serverUrl' | 'error'>;
 
-export function errorBody(err: unknown): ErrorBody {
-  if (err instanceof ProtocolError) return err.toBody();
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
-}
+export { errorBody } from './errors.js';
+export { normalizeUrl } from './api-client.js';
 
 export class Softphone extends Emitter<SoftphoneEvents> {
   private state: SessionState = { ...SIGNED_OUT, serverUrl: '', error: null };
 
-  private api: ApiClient | null = null;
-  private signaling: Signaling | null = null;
-  private accessToken: string | null = null;
-  private accessExpiresAt = 0;
-  private refreshToken: string | null = null;
-  private wantConnected = false;
-  private readonly backoff: Backoff;
-  /** Set by `session:shutdown` until connected again (see RESTART_RETRY_WINDOW_MS). */
-  private restartRetry: { until: number; backoff: Backoff } | null = null;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private ringLossTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly callTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private heartbeatInFlight = false;
-  private refreshing: Promise<void> | null = null;
+  private readonly tokens: TokenSession;
+  private readonly conn: Connection;
+  private readonly timers: Timers;
+  private readonly calls: CallRegistry;
   private readonly watched = new Set<string>();
   private readonly log: CoreLogger;
-  private readonly heartbeatMs: number;
-  private readonly requestTimeoutMs: number;
-  private readonly endedLingerMs: number;
-  private readonly ringLossGraceMs: number;
-  /** Counters for diagnostics and tests. */
-  readonly stats = { connects: 0, zombiesDetected: 0, heartbeats: 0 };
+  private readonly now: () => number;
+  private readonly policy: CallPolicy;
 
   constructor(private readonly opts: SoftphoneOptions) {
     super();
     this.log = opts.log ?? silentLogger;
-    this.heartbeatMs = opts.heartbeatIntervalMs ?? 30_000;
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
-    this.endedLingerMs = opts.endedCallLingerMs ?? 4_000;
-    this.ringLossGraceMs = opts.ringingLossGraceMs ?? 8_000;
-    this.backoff = new Backoff({ baseMs: opts.reconnectBaseMs ?? 500, maxMs: opts.reconnectMaxMs ?? 10_000 });
+    this.timers = opts.timers ?? hostTimers;
+    this.now = opts.now ?? (() => this.timers.now());
+    this.calls = new CallRegistry(
+      {
+        deviceId: opts.device.deviceId,
+        timers: this.timers,
+        endedLingerMs: opts.endedCallLingerMs ?? 4_000,
+        ringLossGraceMs: opts.ringingLossGraceMs ?? 8_000,
+      },
+      {
+        state: () => this.state,
+        update: (patch) => this.update(patch),
+        emit: (event, payload) => this.emit(event, payload as never),
+        connected: () => this.connected,
+        hungUpHere: (callId) => this.policy.hungUpHere(callId),
+      },
+    );
+    this.policy = new CallPolicy({
+      calls: this.calls,
+      request: (event, payload) => this.request(event, payload),
+      connected: () => this.connected,
+      now: this.now,
+      emit: (event, payload) => this.emit(event, payload),
+      log: this.log,
+    });
+    this.tokens = new TokenSession({
+      store: opts.store,
+      fetch: opts.fetch,
+      timers: this.timers,
+      exclusive: opts.exclusive,
+      onTokens: (user) => {
+        if (this.state.user?.displayName !== user.displayName) this.update({ user });
+      },
+      onExpired: () => void this.signOutExpired(),
+    });
+    this.conn = new Connection({
+      serverUrl: () => this.tokens.serverUrl,
+      auth: async () => ({
+        token: await this.tokens.validAccessToken().catch(() => 'invalid-token-placeholder'),
+        deviceId: this.opts.device.deviceId,
+        deviceKind: this.opts.device.kind,
+        deviceName: this.opts.device.name,
+        appVersion: this.opts.device.appVersion,
+      }),
+      requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
+      heartbeatMs: opts.heartbeatIntervalMs ?? 30_000,
+      reconnectBaseMs: opts.reconnectBaseMs ?? 500,
+      reconnectMaxMs: opts.reconnectMaxMs ?? 10_000,
+      timers: this.timers,
+      log: this.log,
+      createSignaling: opts.createSignaling,
+      random: opts.random,
+      bind: (link) => this.bind(link),
+      hooks: {
+        connecting: (first) => this.update({ connection: first ? 'connecting' : 'reconnecting' }),
+        connected: () => void this.onConnected(),
+        lost: (disconnected) => this.onLost(disconnected),
+        unauthorized: () => this.onUnauthorized(),
+      },
+    });
   }
 
   get device(): DeviceIdentity {
@@ -165,6 +205,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     return this.state.connection === 'connected';
   }
 
+  /** Connection counters (connects, zombies detected, heartbeats) for diagnostics and tests. */
+  get stats(): Connection['stats'] {
+    return this.conn.stats;
+  }
+
   // ───────────────────────────── session ─────────────────────────────
 
   async login(serverUrl: string, username: string, password: string): Promise<SessionState> {
@@ -172,10 +217,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     const url = normalizeUrl(serverUrl);
     this.update({ phase: 'signing-in', serverUrl: url, error: null });
     try {
-      const api = new ApiClient(url, this.opts.fetch);
-      const tokens = await api.login({ username: username.trim().toLowerCase(), password });
-      this.api = api;
-      await this.adoptTokens(tokens);
+      const tokens = await this.tokens.login(url, normalizeUsername(username), password);
       this.update({ phase: 'signed-in', user: tokens.user });
       this.start();
       return this.snapshot();
@@ -187,37 +229,24 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   /** Resumes the remembered session (refresh token) if there is one. */
   async restore(): Promise<boolean> {
-    const saved = await this.opts.store.get<StoredSession>(SESSION_KEY);
-    if (!saved?.refreshToken || !saved.serverUrl) return false;
-    this.api = new ApiClient(saved.serverUrl, this.opts.fetch);
-    this.refreshToken = saved.refreshToken;
+    const saved = await this.tokens.restore();
+    if (!saved) return false;
     this.update({ phase: 'signed-in', serverUrl: saved.serverUrl, user: saved.user, error: null });
     this.start();
     return true;
   }
 
   async logout(): Promise<void> {
-    const api = this.api;
-    const token = this.refreshToken;
     await this.stop();
-    await this.opts.store.delete(SESSION_KEY);
-    if (api && token) await api.logout(token).catch(() => undefined);
+    await this.tokens.logout();
     this.resetState({ error: null });
   }
 
   /** Disconnects without forgetting the session (app quitting). */
   async stop(): Promise<void> {
-    this.wantConnected = false;
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.refreshTimer);
-    this.clearRingLoss();
-    this.stopHeartbeat();
-    for (const t of this.callTimers.values()) clearTimeout(t);
-    this.callTimers.clear();
-    const s = this.signaling;
-    this.signaling = null;
-    s?.disconnect();
-    s?.socket.removeAllListeners();
+    this.conn.stop();
+    this.tokens.stop();
+    this.calls.stop();
     if (this.state.connection !== 'offline') this.update({ connection: 'offline' });
   }
 
@@ -227,21 +256,19 @@ export class Softphone extends Emitter<SoftphoneEvents> {
    * it is replaced at once.
    */
   wake(reason: string): void {
-    if (!this.wantConnected) return;
+    if (!this.conn.wanted) return;
     this.log.info('wake: reconnecting now', { reason });
-    this.backoff.reset();
-    this.forceReconnect();
+    this.conn.wake();
   }
 
   /** Network came back: reconnect now if disconnected, else verify the link. */
   networkOnline(): void {
-    if (!this.wantConnected) return;
-    if (!this.signaling?.connected) {
-      this.backoff.reset();
-      this.forceReconnect();
-      return;
-    }
-    void this.heartbeat(Math.min(2_000, this.heartbeatMs));
+    this.conn.networkOnline();
+  }
+
+  /** Rotates the tokens now (normally done by a timer ahead of the access token's expiry). */
+  refreshSession(): Promise<void> {
+    return this.tokens.refresh();
   }
 
   // ───────────────────────────── presence & directory ─────────────────────────────
@@ -274,39 +301,35 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   async dial(target: { userId: string } | { username: string }): Promise<CallInfo> {
     const callId = globalThis.crypto.randomUUID();
     const { call } = await this.request('call:invite', { to: target, callId });
-    return this.applyView(call);
+    return this.calls.applyView(call);
   }
 
-  async answer(callId: string): Promise<CallInfo> {
-    const { call } = await this.request('call:accept', { callId });
-    return this.applyView(call);
+  /**
+   * Answers a call on this device. Call waiting is decided in the core, for every surface
+   * (main window, ringing window, notification, shortcut, web page): every other call
+   * running on this device goes on hold first.
+   */
+  answer(callId: string): Promise<CallInfo> {
+    return this.policy.answer(callId);
   }
 
-  async decline(callId: string): Promise<void> {
-    const { call } = await this.request('call:decline', { callId });
-    const info = this.applyView(call);
-    // Declined here: this device stops ringing even if others still ring.
-    if (info.local === 'ringing-in') this.setCall({ ...info, local: 'elsewhere' });
+  /** Switches to a call of this device: every other one goes on hold, this one resumes. */
+  swap(callId: string): Promise<void> {
+    return this.policy.swap(callId);
   }
 
-  async hangup(callId: string): Promise<void> {
-    const current = this.findCall(callId);
-    const event = current?.local === 'ringing-out' ? 'call:cancel' : 'call:hangup';
-    try {
-      const { call } = await this.request(event, { callId });
-      this.applyView(call);
-    } catch (err) {
-      // Already over on the server: reflect that instead of failing the user's action.
-      const final = err instanceof ProtocolError && err.code === 'gone' ? (err.details?.call as CallView | undefined) : undefined;
-      if (final) this.applyView(final);
-      else throw err;
-    }
+  decline(callId: string): Promise<void> {
+    return this.policy.decline(callId);
   }
 
-  async hold(callId: string, held: boolean): Promise<void> {
-    await this.sendSignal(callId, { type: 'hold', held });
-    const c = this.findCall(callId);
-    if (c) this.setCall({ ...c, held });
+  /** Ends the call here at once; the server is told now or, when unreachable, on reconnect. */
+  hangup(callId: string): Promise<void> {
+    return this.policy.hangup(callId);
+  }
+
+  /** Holds or resumes a call here at once; the far end is told now or on reconnect. */
+  hold(callId: string, held: boolean): Promise<void> {
+    return this.policy.hold(callId, held);
   }
 
   async dtmf(callId: string, digits: string): Promise<void> {
@@ -318,65 +341,42 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   }
 
   async iceServers(): Promise<IceServer[]> {
-    if (!this.api) return [];
-    const token = await this.validAccessToken();
-    const turn = await this.api.turn(token);
+    const api = this.tokens.client;
+    if (!api) return [];
+    const token = await this.tokens.validAccessToken();
+    const turn = await api.turn(token);
     return turn.iceServers;
   }
 
   // ───────────────────────────── history ─────────────────────────────
 
   async historyPage(cursor?: string): Promise<{ items: HistoryRecord[]; nextCursor: string | null }> {
-    return this.request('history:list', cursor ? { cursor, limit: 50 } : { limit: 50 });
+    return this.request('history:list', cursor ? { cursor, limit: HISTORY_PAGE } : { limit: HISTORY_PAGE });
   }
 
   async markHistorySeen(): Promise<void> {
     const res = await this.request('history:seen', {});
     this.update({
       missedCount: res.count,
-      history: this.state.history.map((r) => ({ ...r, seen: r.seen || r.endedAt <= res.lastSeenAt })),
+      history: markSeen(this.state.history, res.lastSeenAt),
     });
   }
 
   // ───────────────────────────── connection ─────────────────────────────
 
   private start(): void {
-    this.wantConnected = true;
-    this.backoff.reset();
-    this.connect();
+    this.conn.start();
   }
 
-  private connect(): void {
-    if (!this.wantConnected || !this.api) return;
-    clearTimeout(this.reconnectTimer);
-    if (!this.signaling) this.signaling = this.createSignaling(this.api.serverUrl);
-    if (this.signaling.connected) return;
-    this.update({ connection: this.stats.connects === 0 ? 'connecting' : 'reconnecting' });
-    this.signaling.connect();
-  }
-
-  private createSignaling(serverUrl: string): Signaling {
-    const s = new Signaling({
-      serverUrl,
-      requestTimeoutMs: this.requestTimeoutMs,
-      auth: async () => ({
-        token: await this.validAccessToken().catch(() => 'invalid-token-placeholder'),
-        deviceId: this.opts.device.deviceId,
-        deviceKind: this.opts.device.kind,
-        deviceName: this.opts.device.name,
-        appVersion: this.opts.device.appVersion,
-      }),
-    });
-    s.socket.on('connect', () => void this.onConnected());
-    s.socket.on('disconnect', (reason) => this.onDisconnected(reason));
-    s.socket.on('connect_error', (err: Error & { data?: { code?: string } }) => void this.onConnectError(err));
+  /** Subscribes the core's handlers on a new signaling link. */
+  private bind(s: SignalingLink): void {
     const invalid = (event: string) => this.log.warn('dropped malformed server event', { event });
-    s.on('call:incoming', ({ call }) => this.applyView(call), invalid);
-    s.on('call:ringing', ({ call, ringingDevices }) => this.applyView(call, { ringingDevices }), invalid);
-    s.on('call:outgoing-elsewhere', ({ call }) => this.applyView(call), invalid);
-    s.on('call:answered', ({ call }) => this.applyView(call), invalid);
-    s.on('call:answered-elsewhere', ({ call }) => this.applyView(call), invalid);
-    s.on('call:ended', ({ call }) => this.applyView(call), invalid);
+    s.on('call:incoming', ({ call }) => this.calls.applyView(call), invalid);
+    s.on('call:ringing', ({ call, ringingDevices }) => this.calls.applyView(call, { ringingDevices }), invalid);
+    s.on('call:outgoing-elsewhere', ({ call }) => this.calls.applyView(call), invalid);
+    s.on('call:answered', ({ call }) => this.calls.applyView(call), invalid);
+    s.on('call:answered-elsewhere', ({ call }) => this.calls.applyView(call), invalid);
+    s.on('call:ended', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:signal', (msg) => this.onSignal(msg), invalid);
     s.on('presence:changed', (p) => this.emit('presence', p), invalid);
     s.on('status:changed', ({ status, presence }) => this.update({ status, presence }), invalid);
@@ -385,139 +385,41 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     s.on(
       'session:shutdown',
       ({ reconnectAfterMs }) => {
-        // The server is draining: come back (to another node) soon, not at a backoff's pace.
         this.log.info('server is shutting down; reconnecting', { reconnectAfterMs });
-        this.backoff.reset();
-        this.restartRetry = {
-          until: Date.now() + RESTART_RETRY_WINDOW_MS,
-          backoff: new Backoff({ baseMs: Math.max(100, reconnectAfterMs), maxMs: Math.max(RESTART_MAX_DELAY_MS, reconnectAfterMs) }),
-        };
+        this.conn.restartSoon(reconnectAfterMs);
       },
       invalid,
     );
-    return s;
   }
 
   private async onConnected(): Promise<void> {
-    this.stats.connects++;
-    this.backoff.reset();
-    this.restartRetry = null;
-    this.clearRingLoss();
+    this.calls.clearRingLoss();
     this.update({ connection: 'connected', error: null });
     this.emit('connection', 'connected');
-    this.startHeartbeat();
     try {
+      await this.policy.flushOutbox();
       await this.sync();
     } catch (err) {
       this.log.warn('sync after connect failed', { error: errorBody(err) });
     }
   }
 
-  private onDisconnected(reason: string): void {
-    this.stopHeartbeat();
-    if (!this.wantConnected) return;
-    this.log.info('signaling disconnected', { reason });
+  private onLost(disconnected: boolean): void {
     this.update({ connection: 'reconnecting' });
-    this.emit('connection', 'reconnecting');
-    this.armRingLoss();
-    if (reason === 'io client disconnect') return; // we initiated it (forced reconnect)
-    this.scheduleReconnect();
+    if (disconnected) this.emit('connection', 'reconnecting');
+    this.calls.armRingLoss();
   }
 
-  private async onConnectError(err: Error & { data?: { code?: string } }): Promise<void> {
-    if (!this.wantConnected) return;
-    if (err.data?.code === 'unauthorized') {
-      // The access token may have expired while we were away: refresh once, then retry.
-      this.accessToken = null;
-      try {
-        await this.refreshTokens();
-        this.scheduleReconnect(0);
-      } catch (refreshErr) {
-        if (refreshErr instanceof ProtocolError && refreshErr.code === 'unauthorized') {
-          await this.signOutExpired();
-          return;
-        }
-        this.scheduleReconnect();
-      }
-      return;
-    }
-    this.update({ connection: 'reconnecting' });
-    this.armRingLoss();
-    this.scheduleReconnect();
-  }
-
-  private nextReconnectDelay(): number {
-    const restart = this.restartRetry;
-    if (restart && Date.now() < restart.until) return restart.backoff.next();
-    this.restartRetry = null;
-    return this.backoff.next();
-  }
-
-  private scheduleReconnect(delay = this.nextReconnectDelay()): void {
-    clearTimeout(this.reconnectTimer);
-    if (!this.wantConnected) return;
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  private forceReconnect(): void {
-    const s = this.signaling;
-    if (s?.connected) s.disconnect();
-    this.connect();
-  }
-
-  private startHeartbeat(): void {
-    this.stopHeartbeat();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(this.heartbeatMs), this.heartbeatMs);
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-    this.heartbeatInFlight = false;
-  }
-
-  /** One application-level ping; no answer within `timeoutMs` = a dead (zombie) connection. */
-  private async heartbeat(timeoutMs: number): Promise<void> {
-    const s = this.signaling;
-    if (!s?.connected || this.heartbeatInFlight) return;
-    this.heartbeatInFlight = true;
-    this.stats.heartbeats++;
+  /** The server refused the access token: refresh once (true = retry now); sign out if the session is over. */
+  private async onUnauthorized(): Promise<boolean> {
+    this.tokens.dropAccessToken();
     try {
-      await s.request('session:ping', {}, timeoutMs);
+      await this.tokens.refresh();
+      return true;
     } catch (err) {
-      if (s !== this.signaling || !this.wantConnected) return;
-      if (err instanceof ProtocolError && err.details?.timeout) {
-        this.stats.zombiesDetected++;
-        this.log.warn('heartbeat unanswered: replacing the connection');
-        this.forceReconnect();
-      }
-    } finally {
-      this.heartbeatInFlight = false;
+      if (err instanceof ProtocolError && err.code === 'unauthorized') await this.signOutExpired();
+      return false;
     }
-  }
-
-  /**
-   * Signaling lost while calls ring: end them locally after a grace so nothing rings forever.
-   * Armed once per loss: every failed reconnect attempt calls this again, and re-arming would
-   * push the end back each time (with a short backoff, for as long as the server stays away).
-   */
-  private armRingLoss(): void {
-    if (this.ringLossTimer !== undefined) return;
-    if (!this.state.calls.some((c) => c.local === 'ringing-in' || c.local === 'ringing-out')) return;
-    this.ringLossTimer = setTimeout(() => {
-      this.ringLossTimer = undefined;
-      if (this.connected) return;
-      for (const c of this.state.calls) {
-        if (c.local === 'ringing-in' || c.local === 'ringing-out') {
-          this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'device_lost' });
-        }
-      }
-    }, this.ringLossGraceMs);
-  }
-
-  private clearRingLoss(): void {
-    clearTimeout(this.ringLossTimer);
-    this.ringLossTimer = undefined;
   }
 
   private async sync(): Promise<void> {
@@ -534,97 +436,28 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     const seen = new Set<string>();
     for (const view of [...res.calls, ...res.ended]) {
       seen.add(view.callId);
-      this.applyView(view);
+      this.calls.applyView(view);
     }
     // Calls we knew that the server has no trace of: end them locally.
     for (const id of known) {
-      const c = this.findCall(id);
+      const c = this.calls.findCall(id);
       if (!seen.has(id) && c && c.local !== 'ended') {
-        this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'server_restart' });
+        this.calls.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'server_restart' });
       }
     }
     if (this.watched.size > 0) {
       const { presence } = await this.request('presence:subscribe', { userIds: [...this.watched] });
       for (const [userId, p] of Object.entries(presence)) this.emit('presence', { userId, presence: p });
     }
-    // The cached history is complete when it starts with the server's newest record
-    // (records never change, except `seen`): no need to list 50 records after every reconnect.
-    const cachedHead = this.state.history[0];
-    const unchanged =
-      res.historyHead !== undefined &&
-      (res.historyHead === null
-        ? cachedHead === undefined
-        : cachedHead?.id === res.historyHead.id && cachedHead.endedAt === res.historyHead.endedAt);
-    if (unchanged && res.lastSeenMissedAt !== undefined) {
-      const seenUpTo = res.lastSeenMissedAt;
-      if (this.state.history.some((r) => !r.seen && r.endedAt <= seenUpTo)) {
-        this.update({ history: this.state.history.map((r) => ({ ...r, seen: r.seen || r.endedAt <= seenUpTo })) });
-      }
-    } else {
-      const page = await this.historyPage();
-      this.update({ history: page.items });
-    }
-    await this.persistSession();
-  }
-
-  // ───────────────────────────── tokens ─────────────────────────────
-
-  private async adoptTokens(tokens: TokenResponse): Promise<void> {
-    this.accessToken = tokens.accessToken;
-    this.accessExpiresAt = Date.now() + tokens.expiresIn * 1000;
-    this.refreshToken = tokens.refreshToken;
-    await this.persistSession(tokens.user);
-    // Refresh ahead of expiry, so reconnects never wait for a token.
-    clearTimeout(this.refreshTimer);
-    const inMs = Math.max(5_000, tokens.expiresIn * 1000 * 0.8);
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTokens().catch((err: unknown) => {
-        if (err instanceof ProtocolError && err.code === 'unauthorized') void this.signOutExpired();
-      });
-    }, inMs);
-  }
-
-  private async persistSession(user = this.state.user): Promise<void> {
-    if (!this.api || !this.refreshToken || !user) return;
-    await this.opts.store.set(SESSION_KEY, {
-      serverUrl: this.api.serverUrl,
-      refreshToken: this.refreshToken,
-      user,
-    } satisfies StoredSession);
-  }
-
-  private async validAccessToken(): Promise<string> {
-    if (this.accessToken && this.accessExpiresAt - Date.now() > 15_000) return this.accessToken;
-    await this.refreshTokens();
-    return this.accessToken!;
-  }
-
-  private refreshTokens(): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const api = this.api;
-        if (!api || !this.refreshToken) throw new ProtocolError('unauthorized', 'not signed in');
-        const rotate = async () => {
-          // Another instance sharing the store (another tab) may have rotated the
-          // token already: presenting our stale copy would look like theft.
-          const saved = await this.opts.store.get<StoredSession>(SESSION_KEY);
-          if (saved?.refreshToken && saved.serverUrl === api.serverUrl) this.refreshToken = saved.refreshToken;
-          const fresh = await api.refresh(this.refreshToken!);
-          await this.adoptTokens(fresh);
-          return fresh;
-        };
-        const tokens = this.opts.exclusive ? await this.opts.exclusive('softphone-token-refresh', rotate) : await rotate();
-        if (this.state.user?.displayName !== tokens.user.displayName) this.update({ user: tokens.user });
-      } finally {
-        this.refreshing = null;
-      }
-    })();
-    return this.refreshing;
+    const history = historyAfterSync(this.state.history, res);
+    if (history === 'reload') this.update({ history: (await this.historyPage()).items });
+    else if (history !== this.state.history) this.update({ history });
+    await this.tokens.persist(this.state.user ?? undefined);
   }
 
   private async signOutExpired(): Promise<void> {
     await this.stop();
-    await this.opts.store.delete(SESSION_KEY);
+    await this.tokens.expire();
     this.resetState({
       error: { code: 'unauthorized', message: 'Your session has ended. Please sign in again.' },
     });
@@ -632,95 +465,30 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   // ───────────────────────────── state ─────────────────────────────
 
-  private async request<E extends ClientEventName>(
-    event: E,
-    payload: ClientRequest<E>,
-    timeoutMs?: number,
-  ): Promise<ClientResponse<E>> {
-    const s = this.signaling;
-    if (!s?.connected) throw new ProtocolError('internal', 'Not connected to the server. Reconnecting…', { offline: true });
-    return s.request(event, payload, timeoutMs);
-  }
-
-  private findCall(callId: string): CallInfo | undefined {
-    return this.state.calls.find((c) => c.callId === callId);
-  }
-
-  private applyView(view: CallView, overrides: Partial<CallInfo> = {}): CallInfo {
-    const user = this.state.user;
-    if (!user) throw new ProtocolError('unauthorized', 'not signed in');
-    const previous = this.findCall(view.callId);
-    // Never move a call backwards (a late "ringing" after "answered").
-    if (previous?.local === 'ended') return previous;
-    if (previous && view.state === 'ringing' && previous.state === 'answered') return previous;
-    const info = toCallInfo(view, user.id, this.device.deviceId, previous, overrides);
-    // A device that declined does not ring again for the same call.
-    if (previous?.local === 'elsewhere' && info.local === 'ringing-in' && previous.state === 'ringing') {
-      return previous;
-    }
-    this.setCall(info);
-    return info;
-  }
-
-  private setCall(info: CallInfo): void {
-    const previous = this.findCall(info.callId);
-    const calls = previous
-      ? this.state.calls.map((c) => (c.callId === info.callId ? info : c))
-      : [...this.state.calls, info];
-    const active = calls.some((c) => c.local === 'active');
-    this.update({
-      calls,
-      presence: this.state.status === 'dnd' ? 'dnd' : active ? 'busy' : this.state.status,
-    });
-    if (info.local === 'ringing-in' && previous?.local !== 'ringing-in') {
-      this.emit('ring', info);
-      this.armCallTimer(info, info.ringDeadline - Date.now() + 5_000);
-    }
-    if (previous?.local === 'ringing-in' && info.local !== 'ringing-in') this.emit('ring-stopped', info);
-    if (info.local === 'ended' && previous?.local !== 'ended') {
-      this.armCallTimer(info, this.endedLingerMs);
-    }
-  }
-
-  /** Ringing safety net (the server vanished) and removal of ended calls. */
-  private armCallTimer(info: CallInfo, delayMs: number): void {
-    clearTimeout(this.callTimers.get(info.callId));
-    this.callTimers.set(
-      info.callId,
-      setTimeout(() => {
-        this.callTimers.delete(info.callId);
-        const c = this.findCall(info.callId);
-        if (!c) return;
-        if (c.local === 'ended') {
-          this.update({ calls: this.state.calls.filter((x) => x.callId !== c.callId) });
-        } else if (c.local === 'ringing-in' && Date.now() >= c.ringDeadline) {
-          this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'missed', endReason: 'timeout' });
-        }
-      }, Math.max(0, delayMs)),
-    );
+  private request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>> {
+    return this.conn.request(event, payload);
   }
 
   private onSignal(msg: { callId: string; fromDeviceId: string; signal: MediaSignal }): void {
-    const c = this.findCall(msg.callId);
-    if (c && msg.signal.type === 'hold') this.setCall({ ...c, remoteHeld: msg.signal.held });
-    if (c && msg.signal.type === 'dtmf') this.setCall({ ...c, receivedDigits: c.receivedDigits + msg.signal.digits });
+    const c = this.calls.findCall(msg.callId);
+    if (c && msg.signal.type === 'hold') this.calls.setCall({ ...c, remoteHeld: msg.signal.held });
+    if (c && msg.signal.type === 'dtmf') this.calls.setCall({ ...c, receivedDigits: c.receivedDigits + msg.signal.digits });
     this.emit('signal', msg);
   }
 
   /** `missedCount` comes with records that change it (missed ones); otherwise it is unchanged. */
   private onHistoryAdded(record: HistoryRecord, count: number | undefined): void {
-    const history = [record, ...this.state.history.filter((r) => r.id !== record.id)].slice(0, 50);
+    const history = withRecord(this.state.history, record);
     const missedCount = count ?? this.state.missedCount;
     this.update({ history, missedCount });
     if (record.missed) this.emit('missed', { record, missedCount });
   }
 
   private resetState(patch: Partial<SessionState>): void {
-    this.api = null;
-    this.accessToken = null;
-    this.refreshToken = null;
+    this.tokens.clear();
     this.watched.clear();
-    this.stats.connects = 0;
+    this.policy.clear();
+    this.conn.resetStats();
     this.update({ ...SIGNED_OUT, ...patch });
   }
 
@@ -728,10 +496,4 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.state = { ...this.state, ...patch };
     this.emit('state', this.snapshot());
   }
-}
-
-export function normalizeUrl(url: string): string {
-  const u = new URL(url.trim());
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ProtocolError('bad_request', 'The server address must start with http:// or https://');
-  return u.origin;
 }

@@ -23,6 +23,14 @@ import {
   Username,
 } from './protocol/index.js';
 
+/**
+ * How a username typed by a user (sign-in form, dial box, link) becomes the
+ * account's username: trimmed, lowercase, without a leading '@'.
+ */
+export function normalizeUsername(input: string): string {
+  return input.trim().replace(/^@+/, '').toLowerCase();
+}
+
 export const CONNECTION_STATES = ['offline', 'connecting', 'connected', 'reconnecting'] as const;
 export const ConnectionState = z.enum(CONNECTION_STATES);
 export type ConnectionState = z.infer<typeof ConnectionState>;
@@ -136,6 +144,8 @@ export const hostRequests = {
   'call.decline': { request: CallRef, response: Ok },
   'call.hangup': { request: CallRef, response: Ok },
   'call.hold': { request: z.object({ callId: Id, held: z.boolean() }).strict(), response: Ok },
+  /** Switch to this call of this device: the others go on hold, this one resumes. */
+  'call.swap': { request: CallRef, response: Ok },
   'call.dtmf': { request: z.object({ callId: Id, digits: z.string().regex(/^[0-9A-D*#,]{1,32}$/) }).strict(), response: Ok },
   /** Media signaling from the renderer's peer connection to the far end. */
   'call.signal': { request: z.object({ callId: Id, signal: MediaSignal }).strict(), response: Ok },
@@ -170,6 +180,11 @@ export const hostEvents = {
     z.object({ type: z.literal('show'), view: z.enum(['main', 'call', 'settings', 'history']).optional() }),
     z.object({ type: z.literal('dial'), target: z.string().max(256) }),
   ]),
+  /**
+   * The core decided about this device's media for a call: `wanted` = start (or prepare,
+   * while an answer travels) media now; `released` = stop it now (tracks, peer connection).
+   */
+  'call.media': z.object({ callId: Id, media: z.enum(['wanted', 'released']) }),
 } as const;
 
 export type HostEventName = keyof typeof hostEvents;

@@ -11,7 +11,10 @@
  * Media is prepared before the call is active, so the answer does not wait for
  * it (docs/performance.md, time to audio): while our outgoing call rings the
  * caller's device prepares its offer (microphone, peer connection, candidates);
- * when the user answers here, the microphone opens while the answer travels.
+ * when the user answers here (the core's `call.media` → `wanted` event, from
+ * whichever surface answered), the microphone opens while the answer travels.
+ * `call.media` → `released` stops a call's media at once (e.g. hung up while
+ * the server is unreachable).
  * A call that ends before it is active here takes its prepared media with it
  * in the same snapshot: tracks stopped, peer connection closed.
  *
@@ -61,6 +64,7 @@ export class MediaEngine {
     const offs = [
       this.session.subscribe((s) => this.update(s)),
       this.api.on('call.signal', (m) => this.onSignal(m.callId, m.signal)),
+      this.api.on('call.media', (m) => (m.media === 'wanted' ? this.mediaWanted(m.callId) : this.mediaReleased(m.callId))),
       this.settingsCache.subscribe((s) => this.onSettings(s)),
     ];
     this.update(this.session.current);
@@ -85,24 +89,32 @@ export class MediaEngine {
   }
 
   /**
-   * The user answers an incoming call here: `run` sends the answer. The
-   * microphone starts opening now, in parallel (not before the user chose to
-   * answer: privacy); if the answer fails, it is released at once.
+   * The core says media is wanted here for the call. For an incoming call the user is
+   * answering (on any surface of this device), the microphone starts opening now, in
+   * parallel with the answer (not before the user chose to answer: privacy); the core
+   * releases it at once if the answer fails. An active call's media starts from the
+   * snapshot that makes it active.
    */
-  async answer<T>(callId: string, run: () => Promise<T>): Promise<T> {
+  private mediaWanted(callId: string): void {
     const state = this.session.current;
     const call = state?.phase === 'signed-in' ? state.calls.find((c) => c.callId === callId) : undefined;
     if (call?.local === 'ringing-in' && !call.isOfferer && !this.media.has(callId)) {
       this.answering.add(callId);
       this.createMedia(call).prepareAnswer();
+      return;
     }
-    try {
-      return await run();
-    } catch (err) {
-      this.answering.delete(callId);
-      this.update(this.session.current);
-      throw err;
-    }
+    this.update(state);
+  }
+
+  /** The core says the call's media must stop now (hung up, answer failed, ended). */
+  private mediaReleased(callId: string): void {
+    this.answering.delete(callId);
+    const m = this.media.get(callId);
+    if (!m) return;
+    m.close();
+    this.media.delete(callId);
+    this.pending.delete(callId);
+    this.setStatus(callId, { phase: 'ended' });
   }
 
   async sendDtmf(callId: string, digits: string): Promise<void> {

@@ -3,7 +3,7 @@
  * view, the call in progress and the incoming-call dialog).
  */
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { CallInfo, HostEvent, SessionState } from '../../shared/contract.js';
+import { normalizeUsername, type CallInfo, type HostEvent, type SessionState } from '../../shared/contract.js';
 import { SET_STATUSES, type SetStatus } from '../../shared/protocol/index.js';
 import { describeError } from '../state/errors.js';
 import { CONNECTION_LABELS, STATUS_LABELS, formatDuration, missedCallsLabel, ringingFailedNotice } from '../state/labels.js';
@@ -57,7 +57,7 @@ function useCallPane(session: SessionState, dismissed: Set<string>, preferred: s
 }
 
 function Shell({ session }: { session: SessionState }) {
-  const { api, media } = useServices();
+  const { api } = useServices();
   const statuses = useMediaStatuses();
   const [view, setView] = useState<View>('contacts');
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
@@ -131,11 +131,9 @@ function Shell({ session }: { session: SessionState }) {
   async function answer(call: CallInfo) {
     setAnswering(true);
     await act(async () => {
-      // Call waiting: the call in progress goes on hold first, so both parties know.
-      if (activeHere) await api.invoke('call.hold', { callId: activeHere.callId, held: true });
-      // The media engine opens the microphone while the answer travels (released if it fails).
-      const send = () => api.invoke('call.answer', { callId: call.callId });
-      await (media ? media.answer(call.callId, send) : send());
+      // The core holds the call in progress first (call waiting) and tells the media engine
+      // to open the microphone while the answer travels.
+      await api.invoke('call.answer', { callId: call.callId });
       markInvolved(call.callId);
       setPreferred(call.callId);
       setView('call');
@@ -145,8 +143,7 @@ function Shell({ session }: { session: SessionState }) {
 
   async function switchTo(call: CallInfo) {
     await act(async () => {
-      if (primary && primary.local === 'active' && !primary.held) await api.invoke('call.hold', { callId: primary.callId, held: true });
-      if (call.held) await api.invoke('call.hold', { callId: call.callId, held: false });
+      if (call.local === 'active') await api.invoke('call.swap', { callId: call.callId });
       setPreferred(call.callId);
     });
   }
@@ -171,7 +168,7 @@ function Shell({ session }: { session: SessionState }) {
       api.on('command', (cmd: HostEvent<'command'>) => {
         if (cmd.type === 'show') openedForCall.current = cmd.view === 'call';
         if (cmd.type === 'show') setView(cmd.view === 'main' || !cmd.view ? 'contacts' : cmd.view);
-        else void dial({ target: { username: cmd.target.trim().toLowerCase() }, name: cmd.target }).then((e) => e && setNotice(e));
+        else void dial({ target: { username: normalizeUsername(cmd.target) }, name: cmd.target }).then((e) => e && setNotice(e));
       }),
     [api, dial],
   );

@@ -39,10 +39,8 @@ export function RingingWindow() {
           otherCall={active}
           busy={busy}
           onAnswer={() =>
-            void run(async () => {
-              if (active) await api.invoke('call.hold', { callId: active.callId, held: true });
-              await api.invoke('call.answer', { callId: call.callId });
-            })
+            // The core holds the call in progress first (call waiting).
+            void run(() => api.invoke('call.answer', { callId: call.callId }))
           }
           onDecline={() => void run(() => api.invoke('call.decline', { callId: call.callId }))}
         />

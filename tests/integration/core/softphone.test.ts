@@ -78,6 +78,34 @@ describe('softphone core against a real server', () => {
     expect(await server.storage.history.recordsForCall(call.callId)).toHaveLength(2);
   });
 
+  it('hang-up with the server down ends the call here at once; the server is told after the reconnect', async () => {
+    const dataDir = server.dataDir;
+    const alice = await phone('hank');
+    const bob = await phone('hilda');
+    const call = await alice.dial({ username: 'hilda' });
+    await waitForState(bob, (s) => s.calls.some((c) => c.callId === call.callId && c.local === 'ringing-in'));
+    await bob.answer(call.callId);
+    await waitForState(alice, (s) => s.calls.some((c) => c.callId === call.callId && c.local === 'active'));
+    const released: string[] = [];
+    alice.on('media-released', ({ callId }) => released.push(callId));
+
+    const port = server.port;
+    await server.stop();
+    await waitForState(alice, (s) => s.connection === 'reconnecting');
+    // Resolves without the server (no "Not connected… Try again"), the call is over here, media released.
+    await alice.hangup(call.callId);
+    expect(alice.snapshot().calls.find((c) => c.callId === call.callId)).toMatchObject({ local: 'ended', outcome: 'completed', endReason: 'hangup' });
+    expect(released).toEqual([call.callId]);
+
+    server = await startTestServer({ dataDir, port });
+    // The queued hang-up reaches the server on reconnect: the far end sees the end, both get one record.
+    await waitForState(bob, (s) => s.calls.find((c) => c.callId === call.callId)?.local === 'ended', 15_000, 'far end sees the hang-up');
+    await waitForState(alice, (s) => s.history.some((r) => r.callId === call.callId), 10_000, 'history after reconnect');
+    expect(await server.storage.history.recordsForCall(call.callId)).toHaveLength(2);
+    // The call never comes back to life here.
+    expect(alice.snapshot().calls.find((c) => c.callId === call.callId)?.local ?? 'ended').toBe('ended');
+  });
+
   it('after a reconnect, lists its history again only when the server has newer records; seen flags follow', async () => {
     /** Counts `history:list` requests of every socket from now on. */
     const lists = new Map<string, number>();
@@ -170,15 +198,18 @@ describe('softphone core against a real server', () => {
     phones.push(second);
     expect(await second.restore()).toBe(true);
     await waitForState(second, (s) => s.connection === 'connected');
-    // The first tab's scheduled refresh comes later (private: normally driven by a timer).
-    const refresh = (p: Softphone) => (p as unknown as { refreshTokens(): Promise<void> }).refreshTokens();
-    await refresh(first);
-    await refresh(second);
-    await refresh(first);
+    // The first tab's scheduled refresh comes later (normally driven by a timer).
+    await first.refreshSession();
+    await second.refreshSession();
+    await first.refreshSession();
     expect(first.snapshot().phase).toBe('signed-in');
     expect(second.snapshot().phase).toBe('signed-in');
     // Both still work against the server.
-    expect((await first.iceServers()).length).toBeGreaterThanOrEqual(0);
-    expect((await second.iceServers()).length).toBeGreaterThanOrEqual(0);
+    // Both still work against the server: HTTP with the rotated access token…
+    await expect(first.iceServers()).resolves.toEqual(expect.any(Array));
+    await expect(second.iceServers()).resolves.toEqual(expect.any(Array));
+    // …and the socket: a status set in one tab reaches the other through the server.
+    await first.setStatus('away');
+    await waitForState(second, (s) => s.status === 'away', 5_000, 'second tab follows');
   });
 });

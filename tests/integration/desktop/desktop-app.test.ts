@@ -207,6 +207,67 @@ describe('incoming call while the app is hidden', () => {
   });
 });
 
+describe('call waiting: answering a second call holds the first, on every desktop surface', () => {
+  /** alice (desktop) talks with carol; bob calls; returns once bob's call rings on alice's desktop. */
+  async function secondCallRinging(prefix: string) {
+    const alice = await desktop(`${prefix}-alice`);
+    const carol = await phone(`${prefix}-carol`);
+    const bob = await phone(`${prefix}-bob`);
+    await alice.phone.setAccount({ callWaiting: true });
+    const first = await carol.dial({ username: `${prefix}-alice` });
+    await alice.state((s) => s.calls.some((c) => c.callId === first.callId && c.local === 'ringing-in'), 'first call rings');
+    await alice.phone.answer(first.callId);
+    await waitForState(carol, (s) => s.calls.some((c) => c.callId === first.callId && c.local === 'active'), 5_000, 'first call up');
+    // The user went back to another app: the second call rings on the OS surfaces.
+    alice.os.mainWindow.focused = false;
+    const second = await bob.dial({ username: `${prefix}-alice` });
+    await alice.state((s) => s.calls.some((c) => c.callId === second.callId && c.local === 'ringing-in'), 'second call rings');
+    return { alice, carol, bob, first, second };
+  }
+
+  async function expectFirstHeld(t: Awaited<ReturnType<typeof secondCallRinging>>) {
+    const { alice, carol, bob, first, second } = t;
+    await alice.state((s) => s.calls.some((c) => c.callId === second.callId && c.local === 'active'), 'second call answered here');
+    await waitForState(bob, (s) => s.calls.some((c) => c.callId === second.callId && c.local === 'active'), 5_000, 'second caller connected');
+    // The far end of the first call was told (through the server) that it is on hold.
+    await waitForState(carol, (s) => s.calls.some((c) => c.callId === first.callId && c.remoteHeld), 5_000, 'first call held for carol');
+    const mine = alice.phone.snapshot().calls;
+    expect(mine.find((c) => c.callId === first.callId)).toMatchObject({ local: 'active', held: true });
+    expect(mine.find((c) => c.callId === second.callId)).toMatchObject({ local: 'active', held: false });
+  }
+
+  it('notification action', async () => {
+    const t = await secondCallRinging('cw-note');
+    const note = await t.alice.until(
+      () => t.alice.os.notifier.openOfKind('incoming-call').find((n) => n.notice.body.includes('Cw-note-bob')),
+      'notification for the second call',
+    );
+    note.invoke('answer');
+    await expectFirstHeld(t);
+  });
+
+  it('global answer shortcut', async () => {
+    const t = await secondCallRinging('cw-key');
+    t.alice.os.shortcuts.press('CommandOrControl+Shift+A');
+    await expectFirstHeld(t);
+  });
+
+  it('the windows\' IPC request (call.answer)', async () => {
+    const t = await secondCallRinging('cw-ipc');
+    unwrap(await t.alice.bridge.invoke('call.answer', { callId: t.second.callId }));
+    await expectFirstHeld(t);
+  });
+
+  it('swap resumes the held call and holds the other', async () => {
+    const t = await secondCallRinging('cw-swap');
+    unwrap(await t.alice.bridge.invoke('call.answer', { callId: t.second.callId }));
+    await expectFirstHeld(t);
+    unwrap(await t.alice.bridge.invoke('call.swap', { callId: t.first.callId }));
+    await waitForState(t.bob, (s) => s.calls.some((c) => c.callId === t.second.callId && c.remoteHeld), 5_000, 'second call held for bob');
+    await waitForState(t.carol, (s) => s.calls.some((c) => c.callId === t.first.callId && !c.remoteHeld), 5_000, 'first call resumed for carol');
+  });
+});
+
 describe('power and network', () => {
   it('resume and unlock replace the connection at once; the device is reachable right after', async () => {
     const alice = await desktop('pow-alice');

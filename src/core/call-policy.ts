@@ -1,0 +1,167 @@
+/**
+ * The call policy of this device, one place for every surface: answering
+ * holds every other call running here (call waiting), swap resumes one call
+ * and holds the others, and hang-up and hold act here first — the call ends
+ * (media released) or goes silent at once — and reach the server now or,
+ * while it is unreachable, from an outbox sent on reconnect before the resume
+ * sync (hang-ups carry `endedAt`, the moment the user ended the call).
+ */
+import type { CallInfo } from '../shared/contract.js';
+import {
+  ProtocolError,
+  type CallView,
+  type ClientEventName,
+  type ClientRequest,
+  type ClientResponse,
+} from '../shared/protocol/index.js';
+import type { CallRegistry } from './call-registry.js';
+import type { CoreLogger } from './ports.js';
+import { errorBody } from './errors.js';
+
+export interface CallPolicyDeps {
+  calls: CallRegistry;
+  request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>>;
+  connected(): boolean;
+  now(): number;
+  emit(event: 'media-wanted' | 'media-released', payload: { callId: string }): void;
+  log: CoreLogger;
+}
+
+export class CallPolicy {
+  private readonly outbox = {
+    hangups: new Map<string, { event: 'call:hangup' | 'call:cancel'; endedAt: number }>(),
+    holds: new Map<string, boolean>(),
+  };
+
+  constructor(private readonly d: CallPolicyDeps) {}
+
+  /** Hung up here, the server not told yet. */
+  hungUpHere(callId: string): boolean {
+    return this.outbox.hangups.has(callId);
+  }
+
+  /** Signed out: nothing queued is sent any more. */
+  clear(): void {
+    this.outbox.hangups.clear();
+    this.outbox.holds.clear();
+  }
+
+  /**
+   * Answers a call on this device. Call waiting is decided here, for every surface (main
+   * window, ringing window, notification, shortcut, web page): every other call running
+   * on this device goes on hold first, so the microphone never reaches two parties.
+   */
+  async answer(callId: string): Promise<CallInfo> {
+    await this.holdOthers(callId);
+    this.d.emit('media-wanted', { callId });
+    try {
+      const { call } = await this.d.request('call:accept', { callId });
+      return this.d.calls.applyView(call);
+    } catch (err) {
+      if (this.d.calls.findCall(callId)?.local !== 'active') this.d.emit('media-released', { callId });
+      throw err;
+    }
+  }
+
+  /** Switches to a call of this device: every other one goes on hold, this one resumes. */
+  async swap(callId: string): Promise<void> {
+    const target = this.d.calls.findCall(callId);
+    if (target?.local !== 'active') throw new ProtocolError('not_found', 'That call is not in progress on this device.');
+    await this.holdOthers(callId);
+    if (target.held) await this.hold(callId, false);
+  }
+
+  async decline(callId: string): Promise<void> {
+    const { call } = await this.d.request('call:decline', { callId });
+    const info = this.d.calls.applyView(call);
+    // Declined here: this device stops ringing even if others still ring.
+    if (info.local === 'ringing-in') this.d.calls.setCall({ ...info, local: 'elsewhere' });
+  }
+
+  /**
+   * Hangs up (or cancels an outgoing call). The call ends here at once, media released,
+   * whatever the server's state: when it is unreachable, the hang-up is sent (with the
+   * moment the user ended the call) as soon as the connection is back.
+   */
+  async hangup(callId: string): Promise<void> {
+    const current = this.d.calls.findCall(callId);
+    const event = current?.local === 'ringing-out' ? 'call:cancel' : 'call:hangup';
+    const endedAt = this.d.now();
+    const mine = current?.local === 'active' || current?.local === 'ringing-out';
+    if (current && mine) {
+      this.d.calls.setCall({
+        ...current,
+        state: 'ended',
+        local: 'ended',
+        outcome: current.answeredAt === null ? 'cancelled' : 'completed',
+        endReason: current.answeredAt === null ? 'cancelled' : 'hangup',
+      });
+    }
+    this.outbox.holds.delete(callId);
+    if (mine && !this.d.connected()) {
+      this.outbox.hangups.set(callId, { event, endedAt });
+      return;
+    }
+    await this.sendHangup(callId, event, endedAt, mine);
+  }
+
+  /** Holds or resumes a call: applied here at once (media silenced), told to the far end when connected. */
+  async hold(callId: string, held: boolean): Promise<void> {
+    const c = this.d.calls.findCall(callId);
+    if (c) this.d.calls.setCall({ ...c, held });
+    if (!this.d.connected()) {
+      this.outbox.holds.set(callId, held);
+      return;
+    }
+    try {
+      await this.d.request('call:signal', { callId, signal: { type: 'hold', held } });
+    } catch (err) {
+      if (!(err instanceof ProtocolError && (err.details?.offline || err.details?.timeout))) throw err;
+      this.outbox.holds.set(callId, held);
+    }
+  }
+
+  private async holdOthers(callId: string): Promise<void> {
+    for (const c of this.d.calls.list()) {
+      if (c.callId !== callId && c.local === 'active' && !c.held) await this.hold(c.callId, true);
+    }
+  }
+
+  private async sendHangup(callId: string, event: 'call:hangup' | 'call:cancel', endedAt: number, queue = true): Promise<void> {
+    try {
+      const { call } = event === 'call:hangup' ? await this.d.request(event, { callId, endedAt }) : await this.d.request(event, { callId });
+      this.outbox.hangups.delete(callId);
+      this.d.calls.applyView(call);
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'gone') {
+        // Already over on the server: reflect that instead of failing the user's action.
+        this.outbox.hangups.delete(callId);
+        const final = err.details?.call as CallView | undefined;
+        if (final) this.d.calls.applyView(final);
+        return;
+      }
+      if (queue && err instanceof ProtocolError && (err.details?.offline || err.details?.timeout)) {
+        this.outbox.hangups.set(callId, { event, endedAt });
+        return;
+      }
+      this.outbox.hangups.delete(callId);
+      throw err;
+    }
+  }
+
+  /** Sends what the user did while disconnected (before the resume sync reads the server's state). */
+  async flushOutbox(): Promise<void> {
+    for (const [callId, h] of [...this.outbox.hangups]) {
+      await this.sendHangup(callId, h.event, h.endedAt).catch((err: unknown) => {
+        this.d.log.warn('queued hang-up failed', { callId, error: errorBody(err) });
+      });
+    }
+    for (const [callId, held] of [...this.outbox.holds]) {
+      this.outbox.holds.delete(callId);
+      if (this.d.calls.findCall(callId)?.local !== 'active') continue;
+      await this.d.request('call:signal', { callId, signal: { type: 'hold', held } }).catch((err: unknown) => {
+        this.d.log.warn('queued hold failed', { callId, error: errorBody(err) });
+      });
+    }
+  }
+}
