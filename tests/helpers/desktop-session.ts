@@ -66,12 +66,38 @@ export function parseMenu(text: string): MenuEntry[] {
     });
 }
 
-export function desktopSessionAvailable(): string | null {
-  for (const bin of ['Xvfb', 'dbus-launch', 'dunst', 'dunstctl']) {
+const DESKTOP_BINARIES: [bin: string, debianPackage: string][] = [
+  ['Xvfb', 'xvfb'],
+  ['dbus-launch', 'dbus-x11'],
+  ['dunst', 'dunst'],
+  ['dunstctl', 'dunst'],
+];
+
+/** Why a desktop session cannot start here (a missing binary), or null when it can. */
+export function desktopSessionMissing(): string | null {
+  for (const [bin, pkg] of DESKTOP_BINARIES) {
     const found = (process.env.PATH ?? '').split(path.delimiter).some((d) => fs.existsSync(path.join(d, bin)));
-    if (!found) return `${bin} is not installed`;
+    if (!found) return `${bin} is not installed (Debian package ${pkg})`;
   }
   return null;
+}
+
+/**
+ * For suites that skip without a desktop session: the reason to skip, or null. With
+ * CI=true a missing notification daemon (or display, or bus) is an error, not a skip,
+ * so a CI run never passes with the notification tests silently left out.
+ */
+export function desktopSessionAvailable(): string | null {
+  const missing = desktopSessionMissing();
+  if (missing && isCi()) {
+    throw new Error(`CI=true but the notification tests cannot run: ${missing}. Fix: run \`npm run setup:test\` (as root).`);
+  }
+  return missing;
+}
+
+function isCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
 function waitForExitOrKill(child: ChildProcess, timeoutMs = 3_000): Promise<void> {
@@ -148,8 +174,8 @@ async function waitForNotificationService(address: string, timeoutMs: number): P
 }
 
 export async function startDesktopSession(): Promise<DesktopSessionEnv> {
-  const reason = desktopSessionAvailable();
-  if (reason) throw new Error(`cannot start a desktop session: ${reason}`);
+  const reason = desktopSessionMissing();
+  if (reason) throw new Error(`cannot start a desktop session: ${reason}; run \`npm run setup:test\``);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-desktop-'));
   const started: ChildProcess[] = [];
   let busPid = 0;

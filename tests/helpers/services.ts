@@ -52,7 +52,18 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Debian packages of the service binaries, for the error a missing one gives. */
+const PACKAGE_OF: Record<string, string> = { 'redis-server': 'redis-server', turnserver: 'coturn' };
+
 function launch(command: string, args: string[], opts: { uid?: number; gid?: number; cwd?: string } = {}) {
+  // A missing binary fails the test (never skips it), with the prerequisite and the fix named;
+  // otherwise spawn's ENOENT would surface as an unhandled 'error' event.
+  const onPath =
+    path.isAbsolute(command) || (process.env.PATH ?? '').split(path.delimiter).some((d) => fs.existsSync(path.join(d, command)));
+  if (!onPath) {
+    const pkg = PACKAGE_OF[command] ?? command;
+    throw new Error(`${command} not found on PATH: install the Debian package ${pkg} (run \`npm run setup:test\`)`);
+  }
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   running.add(child);
   const output: string[] = [];
@@ -148,7 +159,7 @@ function postgresBin(): string {
   const versions = fs.existsSync(root) ? fs.readdirSync(root).sort((a, b) => Number(a) - Number(b)) : [];
   const bin = versions.length > 0 ? path.join(root, versions[versions.length - 1]!, 'bin') : '';
   if (!bin || !fs.existsSync(path.join(bin, 'postgres'))) {
-    throw new Error('PostgreSQL not found under /usr/lib/postgresql: install the Debian package postgresql');
+    throw new Error('PostgreSQL not found under /usr/lib/postgresql: install the Debian package postgresql (run `npm run setup:test`)');
   }
   return bin;
 }
@@ -157,7 +168,7 @@ function postgresUser(): { uid: number; gid: number } {
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const uid = id('-u');
   const gid = id('-g');
-  if (!Number.isInteger(uid) || uid <= 0) throw new Error('no `postgres` system user (install the Debian package postgresql)');
+  if (!Number.isInteger(uid) || uid <= 0) throw new Error('no `postgres` system user: install the Debian package postgresql (run `npm run setup:test`)');
   return { uid, gid };
 }
 

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SqliteStorage } from '../../../src/server/store/sqlite.js';
 import { tempDir } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
 
 type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
 
@@ -19,14 +20,6 @@ function holdSyncs(): SyncCallback[] {
     held.push(cb);
   });
   return held;
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 const user = (username: string) => ({ id: randomUUID(), username, displayName: username, passwordHash: 'x' });
@@ -41,19 +34,27 @@ describe('SQLite group commit with asynchronous WAL sync', () => {
     const held = holdSyncs();
     const acked: string[] = [];
     const first = storage.accounts.createUser(user('first')).then(() => acked.push('first'));
-    await until(() => held.length === 1, 'the first sync');
+    await waitFor(() => held.length === 1, 'the first sync', { everyMs: 2 });
     // Committed (readable) but not durable yet: not acknowledged.
     expect(await storage.accounts.getUserByUsername('first')).toBeDefined();
     const second = storage.accounts.createUser(user('second')).then(() => acked.push('second'));
     const third = storage.accounts.createUser(user('third')).then(() => acked.push('third'));
-    await new Promise((r) => setTimeout(r, 30));
+    // Wait until both are committed (readable): an implementation that acknowledged at
+    // commit would have done so by now, so this proves the ordering without a sleep.
+    await waitFor(
+      async () =>
+        (await storage.accounts.getUserByUsername('second')) !== undefined &&
+        (await storage.accounts.getUserByUsername('third')) !== undefined,
+      'the second and third writes to commit',
+      { everyMs: 2 },
+    );
     expect(acked).toEqual([]);
     // One sync at a time: the later commits wait for the next one.
     expect(held).toHaveLength(1);
     held[0]!(null);
     await first;
     expect(acked).toEqual(['first']);
-    await until(() => held.length === 2, 'the second sync');
+    await waitFor(() => held.length === 2, 'the second sync', { everyMs: 2 });
     expect(acked).toEqual(['first']);
     held[1]!(null);
     await Promise.all([second, third]);
@@ -79,7 +80,7 @@ describe('SQLite group commit with asynchronous WAL sync', () => {
     const storage = SqliteStorage.open(tempDir());
     const held = holdSyncs();
     const write = storage.accounts.createUser(user('lost'));
-    await until(() => held.length === 1, 'the sync');
+    await waitFor(() => held.length === 1, 'the sync', { everyMs: 2 });
     held[0]!(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     await expect(write).rejects.toMatchObject({ code: 'internal' });
     await expect(storage.accounts.createUser(user('later'))).rejects.toMatchObject({ code: 'internal' });

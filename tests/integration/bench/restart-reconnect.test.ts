@@ -9,6 +9,9 @@ import { RESTART_MAX_DELAY_MS, type Softphone } from '../../../src/core/softphon
 import { signIn, waitForState } from '../../helpers/phone.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
+/** How long the server stays down between the two runs. */
+const RESTART_DOWNTIME_MS = 4_000;
+
 const phones: Softphone[] = [];
 const servers: TestServer[] = [];
 afterAll(async () => {
@@ -25,8 +28,11 @@ describe('reconnect after a server restart', () => {
       phones.push(await signIn(first, name, 'desktop', { reconnectBaseMs: 500, reconnectMaxMs: 10_000 }));
     }
     await first.stop();
-    // A restart that takes a while: long enough for an exponential backoff to reach 4–8 s.
-    await new Promise((r) => setTimeout(r, 4_000));
+    // Every core has seen the shutdown (an event, so no guessing how long that takes).
+    await Promise.all(phones.map((p) => waitForState(p, (s) => s.connection === 'reconnecting', 5_000, 'reconnecting')));
+    // Not a wait for something to happen: this is the length of the simulated restart,
+    // long enough for an exponential backoff to reach 4–8 s. Nothing to await instead.
+    await new Promise((r) => setTimeout(r, RESTART_DOWNTIME_MS));
     const second = await startTestServer({ dataDir: first.dataDir, port: first.port });
     servers.push(second);
     const up = performance.now();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLiveState, type RedisLiveOptions } from '../../../src/server/live/redis.js';
 import type { LiveCall, OnlineDevice } from '../../../src/server/live/types.js';
 import { startRedis, type RedisService } from '../../helpers/services.js';
+import { quietFor, waitFor } from '../../helpers/wait.js';
 
 let redis: RedisService;
 const clients: Redis[] = [];
@@ -57,14 +58,6 @@ function call(callId: string, patch: Partial<LiveCall> = {}): LiveCall {
   };
 }
 
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function device(deviceId: string, socketId: string, userId = 'u-bob'): OnlineDevice {
   return { userId, deviceId, kind: 'desktop', name: deviceId, socketId, connectedAt: Date.now() };
 }
@@ -108,8 +101,7 @@ describe('calls', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
     expect(await raw.zscore(`${prefix}deadlines`, 'c2')).toBeNull();
     await a!.calls.expire('c2', 1);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(await b!.calls.get('c2')).toBeUndefined();
+    await waitFor(async () => (await b!.calls.get('c2')) === undefined, 'the ended call to expire after 1 ms', { timeoutMs: 1_000 });
   });
 });
 
@@ -124,7 +116,9 @@ describe('deadlines', () => {
       await group[i % 3]!.calls.insert(call(id));
       await group[i % 3]!.calls.setDeadline(id, due);
     }
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitFor(() => fired.length >= ids.length, 'all 30 deadlines to fire', { timeoutMs: 3_000 });
+    // No event would announce a duplicate firing: give every node three more polls to make one.
+    await quietFor(300, 'a second firing of any deadline');
     expect(fired.map((f) => f.callId).sort()).toEqual([...ids].sort());
     for (const f of fired) {
       expect(f.at).toBeGreaterThanOrEqual(due - 5);
@@ -141,7 +135,7 @@ describe('deadlines', () => {
     const due = Date.now() + 300;
     await setter!.calls.setDeadline('orphan', due);
     await setter!.close(); // its timers die with it
-    await until(() => fired.length > 0);
+    await waitFor(() => fired.length > 0, 'the orphaned deadline to fire', { timeoutMs: 2_000 });
     expect(fired).toEqual(['survivor:orphan']);
     expect(Date.now() - due).toBeLessThan(500);
   });
@@ -154,28 +148,31 @@ describe('deadlines', () => {
     await n!.calls.insert(call('done'));
     await n!.calls.setDeadline('stuck', Date.now());
     await n!.calls.setDeadline('done', Date.now());
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => fired.length === 2, 'both due deadlines to fire', { timeoutMs: 1_000 });
     expect(fired.sort()).toEqual(['done', 'stuck']);
     const ended = call('done', { version: 1, state: 'ended', outcome: 'missed', endReason: 'timeout', endedAt: Date.now() });
     expect(await n!.calls.compareAndSet(ended, 0)).toBe(true);
     // Both leases run out together: the live call fires again, the ended one is dropped.
-    await until(() => fired.filter((id) => id === 'stuck').length === 2);
+    await waitFor(() => fired.filter((id) => id === 'stuck').length === 2, 'the stuck deadline to fire again after its lease', {
+      timeoutMs: 2_000,
+    });
     expect(fired.filter((id) => id === 'done')).toHaveLength(1);
     await n!.calls.clearDeadline('stuck');
   });
 
   it('moving a deadline later cancels the earlier firing, also for the node holding the old local timer', async () => {
     const [a, b] = nodes(2, { deadlinePollMs: 50 });
-    const fired: string[] = [];
-    a!.calls.onDeadline((id) => fired.push(`a:${id}`));
-    b!.calls.onDeadline((id) => fired.push(`b:${id}`));
+    const fired: { id: string; at: number }[] = [];
+    a!.calls.onDeadline((id) => fired.push({ id: `a:${id}`, at: Date.now() }));
+    b!.calls.onDeadline((id) => fired.push({ id: `b:${id}`, at: Date.now() }));
     await a!.calls.insert(call('moved'));
     await a!.calls.setDeadline('moved', Date.now() + 150);
-    await b!.calls.setDeadline('moved', Date.now() + 600);
-    await new Promise((r) => setTimeout(r, 350));
-    expect(fired).toEqual([]);
-    await new Promise((r) => setTimeout(r, 500));
+    const later = Date.now() + 600;
+    await b!.calls.setDeadline('moved', later);
+    await waitFor(() => fired.length > 0, 'the moved deadline to fire', { timeoutMs: 3_000 });
+    // The first firing is the later deadline's: the earlier one (150 ms) never fired.
     expect(fired).toHaveLength(1);
+    expect(fired[0]!.at).toBeGreaterThanOrEqual(later - 5);
   });
 });
 

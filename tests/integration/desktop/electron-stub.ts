@@ -4,8 +4,15 @@
  * Node against a real server: windows, IPC, the app:// protocol, the tray,
  * notifications and power events are recorded and can be driven. It is
  * not Electron — the real-Electron suite is tests/e2e/electron-app.test.ts.
+ *
+ * Each stand-in is checked against electron.d.ts for exactly the members it
+ * implements (`implements Pick<…>` / `satisfies Pick<…>`), so a misspelt member
+ * or a signature that changes in Electron's typings fails the typecheck.
  */
 import { EventEmitter } from 'node:events';
+// Type-only, so nothing of Electron is loaded; the layer rule is about runtime imports.
+// eslint-disable-next-line no-restricted-imports
+import type * as E from 'electron';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -20,12 +27,20 @@ function record(api: string, ...args: unknown[]): void {
 
 let nextWebContentsId = 1;
 
-export class StubWebContents extends EventEmitter {
+/** What Electron passes a window-open handler when a page opens `url` in a new window. */
+export function windowOpenDetails(url: string): E.HandlerDetails {
+  return { url, frameName: '', features: '', disposition: 'new-window', referrer: { url: '', policy: 'default' } };
+}
+
+export class StubWebContents
+  extends EventEmitter
+  implements Pick<E.WebContents, 'id' | 'send' | 'getURL' | 'isDestroyed' | 'isLoading' | 'setWindowOpenHandler'>
+{
   readonly id = nextWebContentsId++;
   url = '';
   destroyed = false;
   readonly sent: { channel: string; args: unknown[] }[] = [];
-  windowOpenHandler: ((d: { url: string }) => { action: string }) | null = null;
+  windowOpenHandler: ((details: E.HandlerDetails) => E.WindowOpenHandlerResponse) | null = null;
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });
     changed();
@@ -39,12 +54,28 @@ export class StubWebContents extends EventEmitter {
   isLoading(): boolean {
     return false;
   }
-  setWindowOpenHandler(h: (d: { url: string }) => { action: string }): void {
+  setWindowOpenHandler(h: (details: E.HandlerDetails) => E.WindowOpenHandlerResponse): void {
     this.windowOpenHandler = h;
   }
 }
 
-export class BrowserWindow extends EventEmitter {
+type WindowMembers =
+  | 'loadURL'
+  | 'show'
+  | 'showInactive'
+  | 'hide'
+  | 'focus'
+  | 'close'
+  | 'isDestroyed'
+  | 'isVisible'
+  | 'isFocused'
+  | 'isMinimized'
+  | 'restore'
+  | 'setAlwaysOnTop'
+  | 'setVisibleOnAllWorkspaces'
+  | 'setBounds';
+
+export class BrowserWindow extends EventEmitter implements Pick<E.BrowserWindow, WindowMembers> {
   static readonly all: BrowserWindow[] = [];
   readonly webContents = new StubWebContents();
   visible = false;
@@ -118,7 +149,23 @@ export class BrowserWindow extends EventEmitter {
   }
 }
 
-class StubApp extends EventEmitter {
+type AppMembers =
+  | 'isPackaged'
+  | 'setPath'
+  | 'setAppUserModelId'
+  | 'requestSingleInstanceLock'
+  | 'whenReady'
+  | 'quit'
+  | 'isDefaultProtocolClient'
+  | 'getApplicationNameForProtocol'
+  | 'setAsDefaultProtocolClient'
+  | 'getAppPath'
+  | 'getVersion'
+  | 'getLoginItemSettings'
+  | 'setLoginItemSettings'
+  | 'setBadgeCount';
+
+class StubApp extends EventEmitter implements Pick<E.App, AppMembers> {
   isPackaged = false;
   paths: Record<string, string> = {};
   quitCalls = 0;
@@ -162,8 +209,8 @@ class StubApp extends EventEmitter {
   getVersion() {
     return '0.0.0-stub';
   }
-  getLoginItemSettings() {
-    return { openAtLogin: false, wasOpenedAtLogin: false };
+  getLoginItemSettings(): E.LoginItemSettings {
+    return { openAtLogin: false, wasOpenedAtLogin: false, status: 'not-registered', executableWillLaunchAtLogin: false, launchItems: [] };
   }
   setLoginItemSettings(s: object) {
     record('app.setLoginItemSettings', s);
@@ -175,15 +222,17 @@ class StubApp extends EventEmitter {
 }
 export const app = new StubApp();
 
+type IpcHandler = Parameters<E.IpcMain['handle']>[1];
+/** Tests drive the handlers with stand-in events (only `sender` and `senderFrame`), hence `unknown`. */
 export const ipcHandlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
 export const ipcMain = {
-  handle(channel: string, h: (event: unknown, ...args: unknown[]) => unknown) {
-    ipcHandlers.set(channel, h);
+  handle(channel: string, h: IpcHandler) {
+    ipcHandlers.set(channel, h as (event: unknown, ...args: unknown[]) => unknown);
   },
   removeHandler(channel: string) {
     ipcHandlers.delete(channel);
   },
-};
+} satisfies Pick<E.IpcMain, 'handle' | 'removeHandler'>;
 
 export const protocolHandlers = new Map<string, (r: Request) => Promise<Response>>();
 export const protocol = {
@@ -193,7 +242,7 @@ export const protocol = {
   handle(scheme: string, h: (r: Request) => Promise<Response>) {
     protocolHandlers.set(scheme, h);
   },
-};
+} satisfies Pick<E.Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
 
 export const permissionHandlers: { request?: Listener; check?: (...a: unknown[]) => boolean } = {};
 export const session = {
@@ -204,7 +253,7 @@ export const session = {
     setPermissionCheckHandler(h: (...a: unknown[]) => boolean) {
       permissionHandlers.check = h;
     },
-  },
+  } satisfies Pick<E.Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>,
 };
 
 export const shell = {
@@ -212,14 +261,34 @@ export const shell = {
     record('shell.openExternal', url);
     return Promise.resolve();
   },
-};
+} satisfies Pick<E.Shell, 'openExternal'>;
 
 export const screen = {
   getCursorScreenPoint: () => ({ x: 10, y: 10 }),
-  getDisplayNearestPoint: () => ({ workArea: { x: 0, y: 0, width: 1280, height: 800 } }),
-};
+  getDisplayNearestPoint: (): E.Display => ({
+    id: 1,
+    label: 'stub',
+    bounds: { x: 0, y: 0, width: 1280, height: 800 },
+    workArea: { x: 0, y: 0, width: 1280, height: 800 },
+    size: { width: 1280, height: 800 },
+    workAreaSize: { width: 1280, height: 800 },
+    nativeOrigin: { x: 0, y: 0 },
+    maximumCursorSize: { width: 0, height: 0 },
+    scaleFactor: 1,
+    rotation: 0,
+    internal: false,
+    detected: true,
+    monochrome: false,
+    colorDepth: 24,
+    colorSpace: '',
+    depthPerComponent: 8,
+    displayFrequency: 60,
+    accelerometerSupport: 'unknown',
+    touchSupport: 'unknown',
+  }),
+} satisfies Pick<E.Screen, 'getCursorScreenPoint' | 'getDisplayNearestPoint'>;
 
-export class Tray extends EventEmitter {
+export class Tray extends EventEmitter implements Pick<E.Tray, 'setImage' | 'setToolTip' | 'setContextMenu' | 'destroy'> {
   static last: Tray | null = null;
   image: unknown;
   tooltip = '';
@@ -241,18 +310,26 @@ export class Tray extends EventEmitter {
   destroy() {}
 }
 
+/**
+ * Menus and images are opaque to the code under test (it only hands them to the tray
+ * or the application menu), so the stand-ins are plain records cast to Electron's
+ * types; the arguments are still checked against electron.d.ts.
+ */
 export const Menu = {
-  buildFromTemplate: (template: unknown) => ({ template }),
+  buildFromTemplate: (template: (E.MenuItemConstructorOptions | E.MenuItem)[]) => ({ template }) as unknown as E.Menu,
   setApplicationMenu: (m: unknown) => record('Menu.setApplicationMenu', m),
-};
+} satisfies Pick<typeof E.Menu, 'buildFromTemplate' | 'setApplicationMenu'>;
 
 export const nativeImage = {
-  createFromPath: (p: string) => ({ path: p, setTemplateImage() {} }),
-};
+  createFromPath: (p: string) => ({ path: p, setTemplateImage() {} }) as unknown as E.NativeImage,
+} satisfies Pick<typeof E.nativeImage, 'createFromPath'>;
 
-export const nativeTheme = Object.assign(new EventEmitter(), { shouldUseDarkColors: true, shouldUseDarkColorsForSystemIntegratedUI: true });
+export const nativeTheme = Object.assign(new EventEmitter(), {
+  shouldUseDarkColors: true,
+  shouldUseDarkColorsForSystemIntegratedUI: true,
+} satisfies Pick<E.NativeTheme, 'shouldUseDarkColors' | 'shouldUseDarkColorsForSystemIntegratedUI'>);
 
-export class Notification extends EventEmitter {
+export class Notification extends EventEmitter implements Pick<E.Notification, 'show' | 'close'> {
   static readonly all: Notification[] = [];
   static handleActivation(_cb: unknown) {}
   shown = false;
@@ -282,16 +359,18 @@ export const powerSaveBlocker = {
     return id;
   },
   stop(id: number) {
-    blockers.delete(id);
+    const stopped = blockers.delete(id);
     changed();
+    return stopped;
   },
   isStarted(id: number) {
     return blockers.has(id);
   },
+  /** Test-only: how many blockers are running. */
   get active() {
     return blockers.size;
   },
-};
+} satisfies Pick<E.PowerSaveBlocker, 'start' | 'stop' | 'isStarted'> & { readonly active: number };
 
 export const globalShortcut = {
   registered: new Set<string>(),
@@ -302,7 +381,7 @@ export const globalShortcut = {
   unregister(acc: string) {
     this.registered.delete(acc);
   },
-};
+} satisfies Pick<E.GlobalShortcut, 'register' | 'unregister'> & { registered: Set<string> };
 
 /** No OS keystore here: the app must fall back to storing the session unencrypted, and say so. */
 export const safeStorage = {
@@ -310,7 +389,7 @@ export const safeStorage = {
   getSelectedStorageBackend: () => 'basic_text',
   encryptString: (s: string) => Buffer.from(s),
   decryptString: (b: Buffer) => b.toString(),
-};
+} satisfies Pick<E.SafeStorage, 'isEncryptionAvailable' | 'getSelectedStorageBackend' | 'encryptString' | 'decryptString'>;
 
 export const electron = {
   app,

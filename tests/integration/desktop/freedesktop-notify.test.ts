@@ -21,8 +21,9 @@ import {
   type DesktopSessionEnv,
 } from '../../helpers/desktop-session.js';
 
+// Skips without the daemon on a developer machine; with CI=true this throws instead.
 const missing = desktopSessionAvailable();
-if (missing) console.warn(`freedesktop notification tests skipped: ${missing} (Debian: xvfb dbus-x11 dunst)`);
+if (missing) console.warn(`freedesktop notification tests skipped: ${missing}; run \`npm run setup:test\``);
 
 function call(id: string, name = 'Bob Builder'): CallInfo {
   const peer = { id: `u-${id}`, username: 'bob', displayName: name };

@@ -148,7 +148,7 @@ describe('the main process (bootstrap) against an Electron stand-in', () => {
     let prevented = false;
     wc.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://evil.example/');
     expect(prevented).toBe(true);
-    expect(wc.windowOpenHandler!({ url: 'https://opensoftphone.org/docs' })).toEqual({ action: 'deny' });
+    expect(wc.windowOpenHandler!(stub.windowOpenDetails('https://opensoftphone.org/docs'))).toEqual({ action: 'deny' });
     expect(stub.calls.filter((c) => c.api === 'shell.openExternal').map((c) => c.args[0])).toEqual(['https://opensoftphone.org/docs']);
   });
 
