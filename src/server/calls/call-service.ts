@@ -129,13 +129,14 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       ringTimeoutMs: this.opts.ringTimeoutMs,
     });
 
+    await this.checkRingCap(callee.id);
     // Durable trace first: once anything rings, the call has a record (docs/architecture.md,
     // "Durability", on why ringing does not start before the row's disk sync).
     if (!(await this.storage.history.journalStart(call))) {
       throw new ProtocolError('conflict', 'call id already in use');
     }
 
-    const busyReason = await this.busyReason(callee, callId);
+    const busyReason = await this.busyReason(callee);
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);
     if (!(await this.live.calls.insert(call))) throw new ProtocolError('conflict', 'call id already in use');
@@ -413,16 +414,23 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     await this.live.calls.setDeadline(c.callId, Math.min(...times));
   }
 
-  private async busyReason(callee: UserRow, callId: string): Promise<EndReason | null> {
+  private async busyReason(callee: UserRow): Promise<EndReason | null> {
     if (callee.status === 'dnd') return 'dnd';
     if (!callee.callWaiting && (await this.presence.inAnsweredCall(callee.id))) return 'busy';
-    // A cap on calls ringing one person at once, so strangers cannot flood a callee's
-    // screen with ringing windows: beyond it the caller hears busy.
-    const ringing = (await this.live.calls.activeForUser(callee.id)).filter(
-      (c) => c.state === 'ringing' && c.callee.id === callee.id && c.callId !== callId,
-    );
-    if (ringing.length >= this.opts.maxRingingPerUser) return 'busy';
     return null;
+  }
+
+  /**
+   * A cap on calls ringing one person at once, so strangers cannot flood a callee's screen
+   * with ringing windows: beyond it the invite is refused `busy`, before any record exists,
+   * so a flood does not fill the callee's history with missed calls either.
+   */
+  private async checkRingCap(calleeId: string): Promise<void> {
+    const active = await this.live.calls.activeForUser(calleeId);
+    const ringing = active.filter((c) => c.state === 'ringing' && c.callee.id === calleeId).length;
+    if (ringing >= this.opts.maxRingingPerUser) {
+      throw new ProtocolError('busy', 'too many calls are ringing for this person; try again later');
+    }
   }
 
   /**

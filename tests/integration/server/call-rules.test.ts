@@ -161,17 +161,19 @@ describe('decline, then the other ringing devices go away', () => {
 });
 
 describe('calls ringing one callee at once', () => {
-  it('answers busy beyond MAX_RINGING_PER_USER, and the callee rings only for the first ones', async () => {
+  it('refuses invites beyond MAX_RINGING_PER_USER with busy, leaving no record; the callee rings only for the first ones', async () => {
     const callers = [await device(server, 'cap-a'), await device(server, 'cap-b'), await device(server, 'cap-c')];
     const bob = await device(server, 'cap-bob');
     const first = await callers[0]!.request('call:invite', { to: { username: 'cap-bob' } });
     const second = await callers[1]!.request('call:invite', { to: { username: 'cap-bob' } });
-    const third = await callers[2]!.request('call:invite', { to: { username: 'cap-bob' } });
     expect(first.call.state).toBe('ringing');
     expect(second.call.state).toBe('ringing');
-    expect(third.call).toMatchObject({ state: 'ended', outcome: 'busy', endReason: 'busy' });
+    const refused = await rejection(callers[2]!.request('call:invite', { to: { username: 'cap-bob' }, callId: 'cap-third' }));
+    expect(refused.code).toBe('busy');
     await bob.flush();
     expect(bob.count('call:incoming')).toBe(2);
+    // Refused before anything was written: the flood leaves no missed calls in bob's history.
+    expect(await server.storage.history.recordsForCall('cap-third')).toHaveLength(0);
     // Once one of them stops ringing, a new call rings again.
     await callers[0]!.request('call:cancel', { callId: first.call.callId });
     const fourth = await callers[2]!.request('call:invite', { to: { username: 'cap-bob' } });
