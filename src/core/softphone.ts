@@ -144,7 +144,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   readonly stats = { connects: 0, zombiesDetected: 0, heartbeats: 0 };
 
   constructor(private readonly opts: SoftphoneOptions) {
-    super();
+    super(opts.log);
     this.log = opts.log ?? silentLogger;
     this.heartbeatMs = opts.heartbeatIntervalMs ?? 30_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
