@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 // The layers (docs/architecture.md, docs/desktop.md). ESLint keeps the last matching
 // `no-restricted-imports` setting, so every file under src/ falls into exactly one
-// zone below and each zone lists all it forbids. tests/unit/layers.test.ts proves each rule.
+// zone below and each zone lists all it forbids. tests/integration/layers.test.ts proves each rule.
 const electronPaths = [
   {
     name: 'electron',
@@ -22,9 +22,13 @@ const builtinPattern = (message) => ({ group: ['node:*'], message });
 const noBuiltins = 'This layer also runs in a browser page: no Node built-ins.';
 const up = (folders, message) => ({ group: folders.flatMap((f) => [`**/${f}`, `**/${f}/**`]), message });
 
-/** One `no-restricted-imports` zone: `files`, optionally `ignores`, and what they may not import. */
+/**
+ * One `no-restricted-imports` zone: `files`, optionally `ignores`, and what they may not import.
+ * `builtins`: true allows Node built-ins; false or a message (why not) forbids them.
+ */
 function zone(files, { ignores = [], electronAllowed = false, builtins = true, patterns = [], paths = [] } = {}) {
   const message = typeof builtins === 'string' ? builtins : noBuiltins;
+  builtins = builtins === true;
   return {
     files,
     ignores,
