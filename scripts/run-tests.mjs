@@ -10,7 +10,7 @@ import fs from 'node:fs';
 const vitestArgs = process.argv.slice(2);
 const vitest = (...args) => ['node', ['scripts/netns.mjs', 'npx', 'vitest', 'run', ...args]];
 const steps = [
-  ['typecheck', 'npx', ['tsc', '-p', '.']],
+  ['typecheck', 'node', ['scripts/typecheck.mjs']],
   ['lint', 'npx', ['eslint', '.']],
   ['build', 'node', ['scripts/build.mjs']],
 ];

@@ -1,8 +1,13 @@
 /** A minimal typed event emitter that runs anywhere (no Node `events`). */
+import { silentLogger, type CoreLogger } from './ports.js';
+
 export type Listener<T> = (payload: T) => void;
 
 export class Emitter<Events extends Record<string, unknown>> {
   private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  /** `log` receives listeners' failures (the core has no console: the host decides where logs go). */
+  constructor(private readonly listenerLog: CoreLogger = silentLogger) {}
 
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.listeners.get(event);
@@ -17,7 +22,7 @@ export class Emitter<Events extends Record<string, unknown>> {
         (l as Listener<Events[K]>)(payload);
       } catch (err) {
         // A faulty listener must not break the session loop.
-        console.error(`listener for ${String(event)} failed`, err);
+        this.listenerLog.error(`listener for ${String(event)} failed`, { error: err instanceof Error ? err.message : String(err) });
       }
     }
   }

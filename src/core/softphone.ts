@@ -129,7 +129,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private readonly policy: CallPolicy;
 
   constructor(private readonly opts: SoftphoneOptions) {
-    super();
+    super(opts.log);
     this.log = opts.log ?? silentLogger;
     this.timers = opts.timers ?? hostTimers;
     this.now = opts.now ?? (() => this.timers.now());

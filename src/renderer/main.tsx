@@ -12,6 +12,7 @@ import { SettingsCache } from './state/settings-store.js';
 import { App } from './ui/App.js';
 import { AppContext, type AppServices } from './ui/app-context.js';
 import { RingingWindow } from './ui/RingingWindow.js';
+import { log } from './log.js';
 
 async function boot(root: HTMLElement): Promise<void> {
   const host = await selectHost();
@@ -44,7 +45,7 @@ async function boot(root: HTMLElement): Promise<void> {
 
 const root = document.getElementById('root')!;
 boot(root).catch((err: unknown) => {
-  console.error('the softphone could not start', err);
+  log.error('the softphone could not start', err);
   const p = document.createElement('p');
   p.setAttribute('role', 'alert');
   p.className = 'fatal';

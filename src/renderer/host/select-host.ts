@@ -10,6 +10,7 @@ import {
   type HostInfo,
   type SoftphoneApi,
 } from '../../shared/contract.js';
+import { log } from '../log.js';
 
 export interface Host {
   api: SoftphoneApi;
@@ -30,7 +31,7 @@ export function checkedApi(raw: SoftphoneApi): SoftphoneApi {
       return raw.on(event, (payload) => {
         const parsed = schema.safeParse(payload);
         if (parsed.success) listener(parsed.data as never);
-        else console.warn(`dropped malformed ${String(event)} event from the host`);
+        else log.warn(`dropped malformed ${String(event)} event from the host`);
       });
     },
   };

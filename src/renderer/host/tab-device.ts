@@ -12,6 +12,7 @@
  * without Web Locks, a tab uses an id of its own kept in sessionStorage
  * (per tab, survives reloads).
  */
+import { log } from '../log.js';
 
 /** Tabs of one profile that share lasting device ids; further tabs use ids of their own. */
 export const TAB_DEVICE_SLOTS = 8;
@@ -88,7 +89,7 @@ export async function claimTabDevice(
       return { deviceId: id, slot: null };
     } catch (err) {
       // e.g. a SecurityError in an opaque origin.
-      console.warn('Web Locks unavailable: this tab keeps a device id of its own', err);
+      log.warn('Web Locks unavailable: this tab keeps a device id of its own', err);
     }
   }
   return { deviceId: storedId(tabStorage, KEY), slot: null };

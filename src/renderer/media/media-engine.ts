@@ -27,6 +27,7 @@ import type { SessionStore } from '../state/session-store.js';
 import type { SettingsCache } from '../state/settings-store.js';
 import { CallMedia, INITIAL_STATUS, type MediaStatus } from './call-media.js';
 import { IceServerCache } from './ice-servers.js';
+import { log } from '../log.js';
 
 /** Signals that arrive before their call is active here wait this long at most. */
 const PENDING_SIGNAL_MS = 10_000;
@@ -192,7 +193,7 @@ export class MediaEngine {
       onStatus: (patch) => this.setStatus(callId, patch),
       hangup: (reason) => {
         this.setStatus(callId, { endReason: reason });
-        this.api.invoke('call.hangup', { callId }).catch((err: unknown) => console.warn('hang-up after media failure failed', err));
+        this.api.invoke('call.hangup', { callId }).catch((err: unknown) => log.warn('hang-up after media failure failed', err));
       },
     });
     this.media.set(callId, m);

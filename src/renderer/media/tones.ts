@@ -10,6 +10,7 @@
  * (whose timers are throttled) still play them evenly.
  */
 import { routeOutput } from './audio-devices.js';
+import { log } from '../log.js';
 
 export type ProgressTone = 'ringback' | 'busy' | 'waiting';
 
@@ -174,7 +175,7 @@ export class Ringtone {
     this.element.currentTime = 0;
     void routeOutput(this.element, this.deviceId).finally(() => {
       if (!this.wanted) return;
-      this.element.play().catch((err: unknown) => console.warn('ringtone could not play', err));
+      this.element.play().catch((err: unknown) => log.warn('ringtone could not play', err));
     });
   }
 

@@ -4,6 +4,7 @@
  * change; the renderer never derives session state on its own.
  */
 import type { SessionState, SoftphoneApi } from '../../shared/contract.js';
+import { log } from '../log.js';
 
 type Listener = (state: SessionState) => void;
 
@@ -45,7 +46,7 @@ export class SessionStore {
       try {
         l(s);
       } catch (err) {
-        console.error('session listener failed', err);
+        log.error('session listener failed', err);
       }
     }
   }
