@@ -50,8 +50,32 @@ describe('FCM wake-up', () => {
   it('gets an OAuth token from the service account token_uri, with a verifiable assertion', async () => {
     const t = await fcm.waitForTokenRequest((r) => r.status === 200, 10_000);
     expect(t.form.grant_type).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    // The stand-in verified the RS256 signature with the account's public key, aud = token_uri, and a lifetime of at most 1 h.
     expect(t.claims).toMatchObject({ iss: fcm.clientEmail, scope: 'https://www.googleapis.com/auth/firebase.messaging' });
+    expect(t.claims!.aud).toBe(fcm.tokenUri);
+    expect(t.claims!.exp! - t.claims!.iat!).toBe(3600);
     expect(t.error).toBeUndefined();
+  });
+
+  it('one access token serves many pushes; when FCM refuses it (401) a new one is fetched and the push still arrives', async () => {
+    const phone = await backgroundedAndroid('ida');
+    const caller = await device('jon');
+    const first = await caller.request('call:invite', { to: { username: 'ida' } });
+    await fcm.waitForRequest((r) => ringsFor(phone.token, first.call.callId)(r) && r.status === 200);
+    await caller.request('call:cancel', { callId: first.call.callId });
+    await fcm.waitForRequest(
+      (r) => r.token === phone.token && r.payload?.message?.data?.callId === first.call.callId && r.payload?.message?.data?.type === 'call-ended' && r.status === 200,
+    );
+    const tokensBefore = fcm.tokenRequests.filter((r) => r.status === 200).length;
+    expect(tokensBefore).toBe(1); // fetched at start, reused ever since
+
+    fcm.revokeAccessTokens();
+    const second = await caller.request('call:invite', { to: { username: 'ida' } });
+    const refused = await fcm.waitForRequest((r) => ringsFor(phone.token, second.call.callId)(r) && r.status === 401);
+    const delivered = await fcm.waitForRequest((r) => ringsFor(phone.token, second.call.callId)(r) && r.status === 200);
+    expect(delivered.headers.authorization).not.toBe(refused.headers.authorization);
+    expect(fcm.tokenRequests.filter((r) => r.status === 200)).toHaveLength(tokensBefore + 1);
+    await caller.request('call:cancel', { callId: second.call.callId });
   });
 
   it('pushes a backgrounded Android phone; it reconnects, claims, answers; two history records', async () => {
