@@ -26,13 +26,20 @@
  * Keystore keep private keys for, and its KEM is in `@hpke/core` itself.
  * tests/unit/push-hpke.test.ts checks this suite against RFC 9180 Appendix A.
  */
-import { Aes256Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
+import type { CipherSuite } from '@hpke/core';
 import { E2E_SCHEME, ProtocolError, type E2eKey, type SealedBox } from '../../shared/protocol/index.js';
 
 /** The fixed first line of HPKE `info`: names the application and the format version. */
 export const E2E_INFO_LABEL = `softphone-push/${E2E_SCHEME}`;
 
-const suite = new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+let suiteP: Promise<CipherSuite> | null = null;
+/** @hpke/core loads on the first E2E registration or push, not at every server start. */
+function hpke(): Promise<CipherSuite> {
+  suiteP ??= import('@hpke/core').then(
+    (h) => new h.CipherSuite({ kem: new h.DhkemP256HkdfSha256(), kdf: new h.HkdfSha256(), aead: new h.Aes256Gcm() }),
+  );
+  return suiteP;
+}
 
 const b64u = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('base64url');
 const unb64u = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
@@ -42,7 +49,7 @@ async function importPublicKey(publicKey: string): Promise<CryptoKey> {
   const raw = unb64u(publicKey);
   try {
     if (raw.length !== 65 || raw[0] !== 0x04) throw new Error('not an uncompressed point');
-    return await suite.kem.deserializePublicKey(raw);
+    return await (await hpke()).kem.deserializePublicKey(raw);
   } catch {
     throw new ProtocolError('bad_request', 'e2e.publicKey is not a valid P-256 public key');
   }
@@ -77,7 +84,7 @@ export function sealedInfo(r: SealedRouting): Uint8Array {
 /** Seals `value` (as JSON) to the device key. */
 export async function seal(k: E2eKey, info: Uint8Array, value: unknown): Promise<SealedBox> {
   const recipientPublicKey = await importPublicKey(k.publicKey);
-  const { ct, enc } = await suite.seal({ recipientPublicKey, info }, new TextEncoder().encode(JSON.stringify(value)));
+  const { ct, enc } = await (await hpke()).seal({ recipientPublicKey, info }, new TextEncoder().encode(JSON.stringify(value)));
   return { scheme: E2E_SCHEME, ek: b64u(enc), ct: b64u(ct) };
 }
 
@@ -86,13 +93,14 @@ export async function seal(k: E2eKey, info: Uint8Array, value: unknown): Promise
  * box was tampered with or sealed for another key or other routing fields.
  */
 export async function openSealed(recipientKey: CryptoKeyPair, box: SealedBox, info: Uint8Array): Promise<unknown> {
-  const pt = await suite.open({ recipientKey, enc: unb64u(box.ek), info }, unb64u(box.ct));
+  const pt = await (await hpke()).open({ recipientKey, enc: unb64u(box.ek), info }, unb64u(box.ct));
   return JSON.parse(new TextDecoder().decode(pt)) as unknown;
 }
 
 /** A device key pair in the wire encoding (tests, tools). */
 export async function generateDeviceKey(): Promise<{ key: E2eKey; keyPair: CryptoKeyPair }> {
-  const keyPair = await suite.kem.generateKeyPair();
-  const raw = await suite.kem.serializePublicKey(keyPair.publicKey);
+  const { kem } = await hpke();
+  const keyPair = await kem.generateKeyPair();
+  const raw = await kem.serializePublicKey(keyPair.publicKey);
   return { key: { scheme: E2E_SCHEME, publicKey: b64u(raw) }, keyPair };
 }
