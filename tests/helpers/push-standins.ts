@@ -266,6 +266,8 @@ export interface FcmStandIn {
   host: string;
   /** Service-account JSON whose token_uri points at the OAuth stand-in: FCM_SERVICE_ACCOUNT_FILE. */
   serviceAccountFile: string;
+  /** The OAuth stand-in's URL, the file's token_uri. */
+  tokenUri: string;
   projectId: string;
   clientEmail: string;
   requests: FcmRequest[];
@@ -273,13 +275,16 @@ export interface FcmStandIn {
   respond(token: string, ...answers: ScriptedAnswer[]): void;
   waitForRequest(match: (r: FcmRequest) => boolean, timeoutMs?: number): Promise<FcmRequest>;
   waitForTokenRequest(match?: (r: OAuthRequest) => boolean, timeoutMs?: number): Promise<OAuthRequest>;
-  /** Access tokens the OAuth stand-in issued (the only ones FCM accepts). */
+  /** Access tokens the OAuth stand-in issued (the only ones FCM accepts while not revoked). */
   issuedTokens: string[];
+  /** Revokes every issued access token: FCM answers 401 to them from now on. */
+  revokeAccessTokens(): void;
   close(): Promise<void>;
 }
 
-/** What google-auth-library puts in the assertion's `aud` (Google's token URL). */
-const GOOGLE_TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
+/** Google accepts assertions valid for at most an hour, issued about now. */
+const MAX_ASSERTION_LIFETIME_SEC = 3600;
+const MAX_CLOCK_SKEW_SEC = 300;
 
 export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } = {}): Promise<FcmStandIn> {
   const tls = opts.ca ?? testCa();
@@ -290,6 +295,10 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
   const oauth = new Recorder<OAuthRequest>();
   const scripts = new Map<string, ScriptedAnswer[]>();
   const issued: string[] = [];
+  const revoked = new Set<string>();
+  const privateKeyId = randomUUID().replace(/-/g, '');
+  /** The token_uri in the service-account file: the assertion's required `aud`. */
+  let tokenUri = '';
   const sessions = new Set<http2.ServerHttp2Session>();
   const track = (server: http2.Http2SecureServer) =>
     server.on('session', (s) => {
@@ -297,7 +306,7 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
       s.on('close', () => sessions.delete(s));
     });
 
-  // OAuth token endpoint: HTTP/1.1 too (google-auth-library's transport is node-fetch).
+  // OAuth token endpoint (Google's speaks HTTP/1.1 and HTTP/2; the server's client uses HTTP/1.1).
   const oauthServer = http2.createSecureServer({ key: tls.keyPem, cert: tls.certPem, allowHTTP1: true });
   track(oauthServer);
   oauthServer.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
@@ -309,12 +318,23 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
       let error: string | undefined;
       try {
         if (req.method !== 'POST' || req.url !== '/token') throw new Error(`unexpected ${req.method} ${req.url}`);
+        if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+          throw new Error('not a form post');
+        }
         if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new Error('wrong grant_type');
+        // The signature with the account's public key, RS256 only, issuer and audience (the token_uri).
         ({ payload: claims } = await jwtVerify(form.assertion ?? '', publicKey, {
           algorithms: ['RS256'],
           issuer: clientEmail,
-          audience: GOOGLE_TOKEN_AUDIENCE,
+          audience: tokenUri,
+          clockTolerance: MAX_CLOCK_SKEW_SEC,
         }));
+        const nowSec = Date.now() / 1000;
+        if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') throw new Error('iat and exp are required');
+        if (Math.abs(claims.iat - nowSec) > MAX_CLOCK_SKEW_SEC) throw new Error('iat is not now');
+        if (claims.exp - claims.iat > MAX_ASSERTION_LIFETIME_SEC) throw new Error('assertion valid for more than an hour');
+        const { kid } = decodeProtectedHeader(form.assertion ?? '');
+        if (kid !== undefined && kid !== privateKeyId) throw new Error('kid is not the private_key_id');
         if (typeof claims.scope !== 'string' || !claims.scope.split(' ').includes('https://www.googleapis.com/auth/firebase.messaging')) {
           throw new Error('scope firebase.messaging missing');
         }
@@ -363,7 +383,7 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
       });
       let answer: ScriptedAnswer;
       if (headers[':method'] !== 'POST' || !project) answer = err(404, 'NOT_FOUND', 'no such method');
-      else if (!issued.includes(bearer)) answer = err(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+      else if (!issued.includes(bearer) || revoked.has(bearer)) answer = err(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
       else if (project !== projectId) answer = err(403, 'PERMISSION_DENIED', 'wrong project');
       else if (!token) answer = err(400, 'INVALID_ARGUMENT', 'message.token is required');
       else answer = scripts.get(token)?.shift() ?? { status: 200, body: { name: `projects/${projectId}/messages/${randomUUID()}` } };
@@ -385,6 +405,7 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
   });
 
   const [oauthPort, fcmPort] = [await listen(oauthServer), await listen(fcmServer)];
+  tokenUri = `https://127.0.0.1:${oauthPort}/token`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fcm-sa-'));
   const serviceAccountFile = path.join(dir, 'service-account.json');
   fs.writeFileSync(
@@ -393,12 +414,12 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
       {
         type: 'service_account',
         project_id: projectId,
-        private_key_id: randomUUID().replace(/-/g, ''),
+        private_key_id: privateKeyId,
         private_key: privateKey.export({ format: 'pem', type: 'pkcs8' }),
         client_email: clientEmail,
         client_id: '100000000000000000000',
         auth_uri: 'https://accounts.google.com/o/oauth2/auth',
-        token_uri: `https://127.0.0.1:${oauthPort}/token`,
+        token_uri: tokenUri,
       },
       null,
       2,
@@ -407,11 +428,13 @@ export async function startFcmStandIn(opts: { ca?: TestCa; projectId?: string } 
   return {
     host: `127.0.0.1:${fcmPort}`,
     serviceAccountFile,
+    tokenUri,
     projectId,
     clientEmail,
     requests: fcm.requests,
     tokenRequests: oauth.requests,
     issuedTokens: issued,
+    revokeAccessTokens: () => issued.forEach((t) => revoked.add(t)),
     respond: (token, ...answers) => scripts.set(token, [...(scripts.get(token) ?? []), ...answers]),
     waitForRequest: (match, timeoutMs) => fcm.waitFor(match, timeoutMs, 'FCM request'),
     waitForTokenRequest: (match = () => true, timeoutMs) => oauth.waitFor(match, timeoutMs, 'OAuth token request'),

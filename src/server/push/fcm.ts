@@ -1,38 +1,29 @@
 /**
  * FCM HTTP v1: data-only, high-priority messages with a short TTL.
  *
- * OAuth: google-auth-library's `JWT` client signs the service-account
- * assertion and caches / refreshes the access token. It posts to Google's
- * fixed token URL; a request interceptor on its own transporter sends it to
- * the service-account file's `token_uri` instead (the same URL for a real
- * Google account, a local stand-in in tests), and the transporter trusts
- * PUSH_CA_FILE. The token is fetched at start and refreshed in the
- * background, so a push never waits for OAuth.
+ * OAuth: the service-account assertion is signed with jose and posted to the
+ * file's `token_uri` (fcm-oauth.ts), over HTTPS that trusts PUSH_CA_FILE. The
+ * token is fetched at start and refreshed from a background timer before it
+ * expires, so a push never waits for OAuth.
  *
- * Sends go over the shared HTTP/2 endpoint (one warm connection, like APNs)
- * rather than through gaxios, which would use HTTP/1.1 and connect lazily.
+ * Sends go over the shared HTTP/2 endpoint (one warm connection, like APNs).
  */
 import fs from 'node:fs';
-import https from 'node:https';
-import tls from 'node:tls';
-import { JWT } from 'google-auth-library';
 import type { Logger } from '../logger.js';
 import type { PushRegistrationRow } from '../store/types.js';
+import { ServiceAccountTokens, httpsTokenPost, type TokenPost } from './fcm-oauth.js';
 import { Http2Endpoint, TransportError } from './http2-endpoint.js';
 import { toFcmData } from './payloads.js';
 import { parseRetryAfter } from './retry.js';
 import type { PushSender, SendOutcome, SendRequest } from './sender.js';
 
-export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
-/** The token URL google-auth-library posts to (and the `aud` of its assertion). */
-export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
-/** Refresh the OAuth token this long before it expires, from a background timer. */
-const TOKEN_EAGER_REFRESH_MS = 10 * 60_000;
+/** How often the background timer checks whether the OAuth token needs refreshing. */
 const TOKEN_CHECK_INTERVAL_MS = 4 * 60_000;
 
 export interface ServiceAccount {
   client_email: string;
   private_key: string;
+  private_key_id?: string;
   project_id?: string;
   token_uri?: string;
 }
@@ -60,6 +51,8 @@ export interface FcmSettings {
   /** `host[:port]` of the FCM API. */
   host: string;
   ca?: string;
+  /** The token endpoint transport (tests); default HTTPS trusting `ca`. */
+  tokenPost?: TokenPost;
 }
 
 interface FcmErrorBody {
@@ -73,7 +66,7 @@ interface FcmErrorBody {
 
 export class FcmSender implements PushSender {
   readonly provider = 'fcm' as const;
-  private readonly jwt: JWT;
+  private readonly tokens: ServiceAccountTokens;
   private readonly endpoint: Http2Endpoint;
   private readonly refresher: NodeJS.Timeout;
 
@@ -82,23 +75,7 @@ export class FcmSender implements PushSender {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    const agent = new https.Agent({ keepAlive: true, ca: s.ca ? [...tls.rootCertificates, s.ca] : undefined });
-    this.jwt = new JWT({
-      email: s.serviceAccount.client_email,
-      key: s.serviceAccount.private_key,
-      scopes: [FCM_SCOPE],
-      eagerRefreshThresholdMillis: TOKEN_EAGER_REFRESH_MS,
-      transporterOptions: { agent },
-    });
-    const tokenUri = s.serviceAccount.token_uri;
-    if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL) {
-      this.jwt.transporter.interceptors.request.add({
-        resolved: async (opts) => {
-          if (String(opts.url) === GOOGLE_TOKEN_URL) opts.url = new URL(tokenUri);
-          return opts;
-        },
-      });
-    }
+    this.tokens = new ServiceAccountTokens(s.serviceAccount, s.tokenPost ?? httpsTokenPost(s.ca), now);
     this.endpoint = new Http2Endpoint({ origin: `https://${s.host}`, ca: s.ca, log, name: `fcm ${s.host}` });
     this.refresher = setInterval(() => this.refreshInBackground(), TOKEN_CHECK_INTERVAL_MS);
     this.refresher.unref();
@@ -180,7 +157,7 @@ export class FcmSender implements PushSender {
     if (errorCode === 'SENDER_ID_MISMATCH') return { kind: 'invalid-token', status, reason };
     if (status === 401) {
       // The access token was refused (revoked, clock skew): fetch a new one before the retry.
-      this.jwt.setCredentials({ refresh_token: 'jwt-placeholder', expiry_date: 1 });
+      this.tokens.invalidate();
       return { kind: 'retry', status, reason, retryAfterMs: 0 };
     }
     if (status === 429 || status >= 500) {
@@ -189,10 +166,8 @@ export class FcmSender implements PushSender {
     return { kind: 'failed', status, reason };
   }
 
-  private async accessToken(): Promise<string> {
-    const { token } = await this.jwt.getAccessToken();
-    if (!token) throw new Error('no access token in the OAuth answer');
-    return token;
+  private accessToken(): Promise<string> {
+    return this.tokens.get();
   }
 
   private refreshInBackground(): void {

@@ -80,7 +80,7 @@ async function apnsSender(c: PushConfig, ca: string | undefined, log: Logger, no
   );
 }
 
-/** FCM's module (and google-auth-library) loads only when FCM is configured. */
+/** FCM's module loads only when FCM is configured. */
 async function fcmSender(c: PushConfig, ca: string | undefined, log: Logger, now?: () => number): Promise<FcmSender | null> {
   if (!c.fcmServiceAccountFile) {
     if (c.fcmProjectId) throw new Error('FCM_PROJECT_ID is set but FCM_SERVICE_ACCOUNT_FILE is not');

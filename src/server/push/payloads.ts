@@ -11,16 +11,32 @@ import type {
   IncomingCallPush,
   PushPayload,
   RingStopReason,
+  SealedBox,
 } from '../../shared/protocol/index.js';
+import { E2E_SCHEME, type E2eKey } from '../../shared/protocol/index.js';
 import type { PushRegistrationRow } from '../store/types.js';
-import { seal, sealedAad } from './e2e.js';
+import { seal, sealedInfo, type SealedRouting } from './e2e.js';
 
-export function incomingCallPush(call: CallView, reg: PushRegistrationRow, now: number): IncomingCallPush {
+/**
+ * Seals `details` when the device registered a key. A row from before HPKE
+ * (`x25519`, from the home-made ECIES that never shipped) gets neither `call`
+ * nor `enc`: never the clear details for a device that asked for secrecy.
+ */
+async function privatePart<T>(
+  reg: PushRegistrationRow,
+  routing: SealedRouting,
+  details: T,
+): Promise<{ call: T } | { enc: SealedBox } | Record<string, never>> {
+  if (!reg.e2e) return { call: details };
+  if (reg.e2e.alg !== 'p256') return {};
+  const key: E2eKey = { scheme: E2E_SCHEME, publicKey: reg.e2e.publicKey };
+  return { enc: await seal(key, sealedInfo(routing), details) };
+}
+
+export async function incomingCallPush(call: CallView, reg: PushRegistrationRow, now: number): Promise<IncomingCallPush> {
   const details: IncomingCallDetails = { caller: call.caller, createdAt: call.createdAt };
   const base = { v: 1 as const, type: 'incoming-call' as const, callId: call.callId, sentAt: now, expiresAt: call.ringDeadline };
-  return reg.e2e
-    ? { ...base, enc: seal(reg.e2e, sealedAad(base.type, call.callId), details) }
-    : { ...base, call: details };
+  return { ...base, ...(await privatePart(reg, base, details)) };
 }
 
 export function ringStopReason(call: CallView): RingStopReason {
@@ -28,12 +44,10 @@ export function ringStopReason(call: CallView): RingStopReason {
   return call.outcome ?? 'failed';
 }
 
-export function callEndedPush(call: CallView, reg: PushRegistrationRow, now: number): CallEndedPush {
+export async function callEndedPush(call: CallView, reg: PushRegistrationRow, now: number): Promise<CallEndedPush> {
   const details: CallEndedDetails = { reason: ringStopReason(call) };
   const base = { v: 1 as const, type: 'call-ended' as const, callId: call.callId, sentAt: now };
-  return reg.e2e
-    ? { ...base, enc: seal(reg.e2e, sealedAad(base.type, call.callId), details) }
-    : { ...base, call: details };
+  return { ...base, ...(await privatePart(reg, base, details)) };
 }
 
 /**

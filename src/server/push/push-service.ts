@@ -139,7 +139,7 @@ export class PushService {
     const deadline = kind === 'incoming-call' ? call.ringDeadline : started + CALL_ENDED_TTL_SEC * 1000;
     for (let attempt = 1; ; attempt++) {
       const now = this.now();
-      const payload = kind === 'incoming-call' ? incomingCallPush(call, reg, now) : callEndedPush(call, reg, now);
+      const payload = kind === 'incoming-call' ? await incomingCallPush(call, reg, now) : await callEndedPush(call, reg, now);
       const ttlSec = kind === 'incoming-call' ? Math.max(1, Math.ceil((call.ringDeadline - now) / 1000)) : CALL_ENDED_TTL_SEC;
       let outcome: SendOutcome;
       try {

@@ -35,7 +35,7 @@ export class PushRegistrations {
         bundleIds: this.apnsBundleIds,
       });
     }
-    if (reg.e2e) validateE2eKey(reg.e2e);
+    if (reg.e2e) await validateE2eKey(reg.e2e);
     const row: Omit<PushRegistrationRow, 'createdAt' | 'updatedAt'> = {
       deviceId: who.deviceId,
       userId: who.userId,
@@ -44,7 +44,8 @@ export class PushRegistrations {
       token: reg.token,
       bundleId: reg.provider === 'apns' ? reg.bundleId : null,
       environment: reg.provider === 'apns' ? reg.environment : null,
-      e2e: reg.e2e ?? null,
+      // The row keeps the key's curve; `hpke-v1` is the only scheme with a P-256 key.
+      e2e: reg.e2e ? { alg: 'p256', publicKey: reg.e2e.publicKey } : null,
     };
     const saved = await this.storage.push.savePushRegistration(row, this.now());
     const active = this.senders.some((s) => s.accepts(saved));

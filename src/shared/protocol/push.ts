@@ -13,21 +13,24 @@ function base64urlBytes(s: string): number {
   return Math.floor((s.length * 3) / 4);
 }
 
-export const E2E_ALGS = ['p256', 'x25519'] as const;
-export const E2eAlg = z.enum(E2E_ALGS);
-export type E2eAlg = z.infer<typeof E2eAlg>;
+/**
+ * The end-to-end scheme a device advertises (docs/mobile.md, "End-to-end
+ * encryption"): HPKE (RFC 9180) base mode with DHKEM(P-256, HKDF-SHA256),
+ * HKDF-SHA256 and AES-256-GCM; `info` is "softphone-push/hpke-v1" followed by
+ * the clear routing fields, the AAD is empty. A new format gets a new scheme name.
+ */
+export const E2E_SCHEME = 'hpke-v1';
 
 /**
- * The device's public key for end-to-end encrypted push payloads.
- * `p256`: uncompressed SEC1 point (65 bytes, 0x04‖X‖Y; CryptoKit
- * `x963Representation`). `x25519`: the raw 32-byte key (CryptoKit
- * `rawRepresentation`). Base64url without padding.
+ * The device's public key for end-to-end encrypted push payloads: the
+ * uncompressed SEC1 P-256 point, 65 bytes 0x04‖X‖Y (CryptoKit
+ * `x963Representation`), base64url without padding.
  */
 export const E2eKey = z
-  .object({ alg: E2eAlg, publicKey: base64url.max(128) })
+  .object({ scheme: z.literal(E2E_SCHEME), publicKey: base64url.max(128) })
   .strict()
-  .refine((k) => base64urlBytes(k.publicKey) === (k.alg === 'p256' ? 65 : 32), {
-    message: 'publicKey has the wrong length for alg (p256: 65-byte uncompressed point, x25519: 32 bytes)',
+  .refine((k) => base64urlBytes(k.publicKey) === 65, {
+    message: 'publicKey must be a 65-byte uncompressed P-256 point',
     path: ['publicKey'],
   });
 export type E2eKey = z.infer<typeof E2eKey>;
@@ -103,15 +106,12 @@ export type PushUnregisterResponse = z.infer<typeof PushUnregisterResponse>;
 
 /**
  * An end-to-end sealed JSON value (docs/mobile.md, "End-to-end encryption"):
- * ECDH(ephemeral, device key) → HKDF-SHA256 → AES-256-GCM, with the call id as
- * additional authenticated data.
+ * one HPKE single-shot seal to the device key.
  */
 export const SealedBox = z.object({
-  alg: E2eAlg,
-  /** Ephemeral public key, same encoding as the device's key. */
-  epk: base64url,
-  /** 12-byte AES-GCM nonce. */
-  iv: base64url,
+  scheme: z.literal(E2E_SCHEME),
+  /** HPKE encapsulated key (RFC 9180 `enc`): the sender's ephemeral P-256 point, 65 bytes. */
+  ek: base64url,
   /** Ciphertext followed by the 16-byte GCM tag. */
   ct: base64url,
 });

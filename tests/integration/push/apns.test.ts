@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncomingCallPush, CallEndedPush, type PushRegisterRequest } from '../../../src/shared/protocol/index.js';
-import { generateDeviceKey, openSealed, sealedAad } from '../../../src/server/push/e2e.js';
+import { generateDeviceKey, openSealed, sealedInfo } from '../../../src/server/push/e2e.js';
 import { connectDevice, type TestDevice } from '../../helpers/device.js';
 import {
   apnsSigningKey,
@@ -264,31 +264,35 @@ describe('APNs answers', () => {
   });
 });
 
-describe('end-to-end encrypted payloads', () => {
-  for (const alg of ['p256', 'x25519'] as const) {
-    it(`${alg}: the provider sees only the call id and an opaque blob the phone can open`, async () => {
-      const devKey = generateDeviceKey(alg);
-      const phone = await sleepingIphone(`sue${alg}`, { e2e: devKey.key });
-      const caller = await device('tim');
-      const { call } = await caller.request('call:invite', { to: { username: `sue${alg}` } });
-      const push = await apns.waitForRequest(ringsFor(phone.token, call.callId));
-      const payload = IncomingCallPush.parse(push.payload);
-      expect(payload.call).toBeUndefined();
-      // Nothing about the caller in clear (random base64 could contain any short name, so check ids and keys).
-      expect(push.body).not.toContain(caller.userId);
-      expect(push.body).not.toContain('displayName');
-      const details = openSealed(devKey.privateKey, devKey.raw, payload.enc!, sealedAad('incoming-call', call.callId));
-      expect(details).toEqual({ caller: { id: caller.userId, username: 'tim', displayName: 'Tim' }, createdAt: call.createdAt });
-      // Sealed to this call: the same box under another call id does not open.
-      expect(() => openSealed(devKey.privateKey, devKey.raw, payload.enc!, sealedAad('incoming-call', 'another-call'))).toThrow();
+describe('end-to-end encrypted payloads (HPKE)', () => {
+  it('the provider sees only the routing fields and an opaque blob the phone can open', async () => {
+    const devKey = await generateDeviceKey();
+    const phone = await sleepingIphone('sue', { e2e: devKey.key });
+    const caller = await device('tim');
+    const { call } = await caller.request('call:invite', { to: { username: 'sue' } });
+    const push = await apns.waitForRequest(ringsFor(phone.token, call.callId));
+    const payload = IncomingCallPush.parse(push.payload);
+    expect(payload.call).toBeUndefined();
+    expect(payload.enc).toMatchObject({ scheme: 'hpke-v1' });
+    // Nothing about the caller in clear (random base64 could contain any short name, so check ids and keys).
+    expect(push.body).not.toContain(caller.userId);
+    expect(push.body).not.toContain('displayName');
+    const details = await openSealed(devKey.keyPair, payload.enc!, sealedInfo(payload));
+    expect(details).toEqual({ caller: { id: caller.userId, username: 'tim', displayName: 'Tim' }, createdAt: call.createdAt });
+    // The clear fields are authenticated: another call id, or a stretched deadline, and the box does not open.
+    await expect(openSealed(devKey.keyPair, payload.enc!, sealedInfo({ ...payload, callId: 'another-call' }))).rejects.toThrow();
+    await expect(openSealed(devKey.keyPair, payload.enc!, sealedInfo({ ...payload, expiresAt: payload.expiresAt + 60_000 }))).rejects.toThrow();
+    await expect(openSealed(devKey.keyPair, payload.enc!, sealedInfo({ ...payload, sentAt: payload.sentAt + 1 }))).rejects.toThrow();
+    // Another device's key cannot open it.
+    const other = await generateDeviceKey();
+    await expect(openSealed(other.keyPair, payload.enc!, sealedInfo(payload))).rejects.toThrow();
 
-      await caller.request('call:cancel', { callId: call.callId });
-      const ended = await apns.waitForRequest(endsFor(phone.token, call.callId));
-      const endedPayload = CallEndedPush.parse(ended.payload);
-      expect(endedPayload.call).toBeUndefined();
-      expect(openSealed(devKey.privateKey, devKey.raw, endedPayload.enc!, sealedAad('call-ended', call.callId))).toEqual({
-        reason: 'cancelled',
-      });
-    });
-  }
+    await caller.request('call:cancel', { callId: call.callId });
+    const ended = await apns.waitForRequest(endsFor(phone.token, call.callId));
+    const endedPayload = CallEndedPush.parse(ended.payload);
+    expect(endedPayload.call).toBeUndefined();
+    expect(await openSealed(devKey.keyPair, endedPayload.enc!, sealedInfo(endedPayload))).toEqual({ reason: 'cancelled' });
+    // Not movable between kinds of push: the ended box does not open as an incoming call.
+    await expect(openSealed(devKey.keyPair, endedPayload.enc!, sealedInfo({ ...endedPayload, type: 'incoming-call' }))).rejects.toThrow();
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncomingCallPush } from '../../../src/shared/protocol/index.js';
-import { generateDeviceKey, openSealed, sealedAad } from '../../../src/server/push/e2e.js';
+import { generateDeviceKey, openSealed, sealedInfo } from '../../../src/server/push/e2e.js';
 import { connectDevice, type TestDevice } from '../../helpers/device.js';
 import { FCM_UNREGISTERED, fcmToken, pushConfig, startFcmStandIn, type FcmStandIn } from '../../helpers/push-standins.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
@@ -32,7 +32,7 @@ async function device(username: string, opts: Parameters<typeof connectDevice>[2
 }
 
 /** The app registers its FCM token over its socket, then goes to the background (socket closed). */
-async function backgroundedAndroid(username: string, e2e?: ReturnType<typeof generateDeviceKey>['key']) {
+async function backgroundedAndroid(username: string, e2e?: Awaited<ReturnType<typeof generateDeviceKey>>['key']) {
   const phone = await device(username, { kind: 'android' });
   const token = fcmToken();
   const res = await phone.request('push:register', { provider: 'fcm', token, ...(e2e ? { e2e } : {}) });
@@ -50,8 +50,32 @@ describe('FCM wake-up', () => {
   it('gets an OAuth token from the service account token_uri, with a verifiable assertion', async () => {
     const t = await fcm.waitForTokenRequest((r) => r.status === 200, 10_000);
     expect(t.form.grant_type).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    // The stand-in verified the RS256 signature with the account's public key, aud = token_uri, and a lifetime of at most 1 h.
     expect(t.claims).toMatchObject({ iss: fcm.clientEmail, scope: 'https://www.googleapis.com/auth/firebase.messaging' });
+    expect(t.claims!.aud).toBe(fcm.tokenUri);
+    expect(t.claims!.exp! - t.claims!.iat!).toBe(3600);
     expect(t.error).toBeUndefined();
+  });
+
+  it('one access token serves many pushes; when FCM refuses it (401) a new one is fetched and the push still arrives', async () => {
+    const phone = await backgroundedAndroid('ida');
+    const caller = await device('jon');
+    const first = await caller.request('call:invite', { to: { username: 'ida' } });
+    await fcm.waitForRequest((r) => ringsFor(phone.token, first.call.callId)(r) && r.status === 200);
+    await caller.request('call:cancel', { callId: first.call.callId });
+    await fcm.waitForRequest(
+      (r) => r.token === phone.token && r.payload?.message?.data?.callId === first.call.callId && r.payload?.message?.data?.type === 'call-ended' && r.status === 200,
+    );
+    const tokensBefore = fcm.tokenRequests.filter((r) => r.status === 200).length;
+    expect(tokensBefore).toBe(1); // fetched at start, reused ever since
+
+    fcm.revokeAccessTokens();
+    const second = await caller.request('call:invite', { to: { username: 'ida' } });
+    const refused = await fcm.waitForRequest((r) => ringsFor(phone.token, second.call.callId)(r) && r.status === 401);
+    const delivered = await fcm.waitForRequest((r) => ringsFor(phone.token, second.call.callId)(r) && r.status === 200);
+    expect(delivered.headers.authorization).not.toBe(refused.headers.authorization);
+    expect(fcm.tokenRequests.filter((r) => r.status === 200)).toHaveLength(tokensBefore + 1);
+    await caller.request('call:cancel', { callId: second.call.callId });
   });
 
   it('pushes a backgrounded Android phone; it reconnects, claims, answers; two history records', async () => {
@@ -160,7 +184,7 @@ describe('FCM wake-up', () => {
   });
 
   it('E2E: data carries only routing fields and a sealed box', async () => {
-    const key = generateDeviceKey('x25519');
+    const key = await generateDeviceKey();
     const phone = await backgroundedAndroid('cy', key.key);
     const caller = await device('di');
     const { call } = await caller.request('call:invite', { to: { username: 'cy' } });
@@ -169,7 +193,9 @@ describe('FCM wake-up', () => {
     expect(Object.keys(data).sort()).toEqual(['callId', 'enc', 'expiresAt', 'sentAt', 'type', 'v']);
     expect(push.body).not.toContain(caller.userId);
     expect(push.body).not.toContain('displayName');
-    expect(openSealed(key.privateKey, key.raw, JSON.parse(data.enc), sealedAad('incoming-call', call.callId))).toMatchObject({
+    // FCM data values are strings: the numbers go back to numbers before they form the HPKE info.
+    const routing = { v: Number(data.v), type: data.type, callId: data.callId, sentAt: Number(data.sentAt), expiresAt: Number(data.expiresAt) };
+    expect(await openSealed(key.keyPair, JSON.parse(data.enc), sealedInfo(routing))).toMatchObject({
       caller: { username: 'di' },
     });
     await caller.request('call:cancel', { callId: call.callId });

@@ -92,11 +92,12 @@ describe('who may register', () => {
       [{ provider: 'apns', token: apnsToken(), bundleId: 'com.other.app', environment: 'production' }, /does not push to the app com\.other\.app/],
       [{ provider: 'fcm', token: 'short' }, /token/],
       [{ provider: 'webpush', token: fcmToken() }, /provider/],
-      [{ provider: 'fcm', token: fcmToken(), e2e: { alg: 'p256', publicKey: 'AAAA' } }, /publicKey/],
+      [{ provider: 'fcm', token: fcmToken(), e2e: { scheme: 'hpke-v1', publicKey: 'AAAA' } }, /publicKey/],
       // Right length, but not a point on P-256.
-      [{ provider: 'fcm', token: fcmToken(), e2e: { alg: 'p256', publicKey: Buffer.alloc(65, 4).toString('base64url') } }, /not a valid p256/],
-      // X25519 low-order point: an all-zero shared secret.
-      [{ provider: 'fcm', token: fcmToken(), e2e: { alg: 'x25519', publicKey: Buffer.alloc(32).toString('base64url') } }, /x25519/],
+      [{ provider: 'fcm', token: fcmToken(), e2e: { scheme: 'hpke-v1', publicKey: Buffer.alloc(65, 4).toString('base64url') } }, /not a valid P-256/],
+      // The home-made ECIES format of earlier builds is not accepted any more.
+      [{ provider: 'fcm', token: fcmToken(), e2e: { alg: 'p256', publicKey: Buffer.alloc(65, 4).toString('base64url') } }, /scheme|alg/],
+      [{ provider: 'fcm', token: fcmToken(), e2e: { scheme: 'hpke-v2', publicKey: Buffer.alloc(65, 4).toString('base64url') } }, /scheme/],
       [{ provider: 'fcm', token: fcmToken(), extra: 1 }, /.+/],
     ];
     for (const [payload, message] of bad) {
@@ -106,7 +107,7 @@ describe('who may register', () => {
       });
     }
     expect(await server.storage.push.getPushRegistration(phone.deviceId)).toBeUndefined();
-    const ok = await phone.request('push:register', { provider: 'fcm', token: fcmToken(), e2e: generateDeviceKey('p256').key });
+    const ok = await phone.request('push:register', { provider: 'fcm', token: fcmToken(), e2e: (await generateDeviceKey()).key });
     expect(ok).toMatchObject({ provider: 'fcm', e2e: true, active: false }); // FCM is not configured on this server
   });
 });
