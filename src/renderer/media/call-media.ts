@@ -39,6 +39,7 @@ import {
   type CallMediaDeps,
   type Negotiation,
 } from './call-media-types.js';
+import { log } from '../log.js';
 import { Recovery } from './recovery.js';
 import { RemoteCandidates } from './remote-candidates.js';
 import { SignalOutbox } from './signal-outbox.js';
@@ -290,7 +291,7 @@ export class CallMedia {
       .then(() => (this.closed ? undefined : task()))
       .catch((err: unknown) => {
         // A step cut short by the call ending (closed peer connection) is no failure.
-        if (!this.closed) console.warn(`call ${this.callId}: media step failed`, err);
+        if (!this.closed) log.warn(`call ${this.callId}: media step failed`, err);
       })
       .finally(() => this.queued--);
   }
@@ -305,7 +306,7 @@ export class CallMedia {
       await this.deps.api.invoke('call.signal', { callId: this.callId, signal });
     } catch (err) {
       // Signaling may be reconnecting; recovery retries cover lost messages.
-      console.warn(`call ${this.callId}: could not send ${signal.type}`, err);
+      log.warn(`call ${this.callId}: could not send ${signal.type}`, err);
     }
   }
 
@@ -393,7 +394,7 @@ export class CallMedia {
     pc.addEventListener('track', (ev) => {
       if (gen !== this.generation) return;
       this.audio.srcObject = ev.streams[0] ?? this.edges.createMediaStream([ev.track]);
-      this.audio.play().catch((err: unknown) => console.warn('remote audio could not start', err));
+      this.audio.play().catch((err: unknown) => log.warn('remote audio could not start', err));
     });
     pc.addEventListener('icecandidate', (ev) => {
       if (gen !== this.generation || this.closed) return;
@@ -444,7 +445,7 @@ export class CallMedia {
   private async applySending(): Promise<void> {
     const sender = this.audioSender();
     if (!sender) return;
-    await sender.replaceTrack(this.trackToSend()).catch((err: unknown) => console.warn('could not switch the sent track', err));
+    await sender.replaceTrack(this.trackToSend()).catch((err: unknown) => log.warn('could not switch the sent track', err));
   }
 
   private async sampleQuality(): Promise<void> {
