@@ -20,7 +20,8 @@ const electron = { group: ['electron/*'], message: electronPaths[0].message };
 const builtinPaths = (message) => builtinModules.filter((m) => !m.startsWith('_')).map((name) => ({ name, message }));
 const builtinPattern = (message) => ({ group: ['node:*'], message });
 const noBuiltins = 'This layer also runs in a browser page: no Node built-ins.';
-const up = (folders, message) => ({ group: folders.flatMap((f) => [`**/${f}`, `**/${f}/**`]), message });
+// Our own folders by relative path; `!@*/**` keeps scoped packages such as @hpke/core out of the match.
+const up = (folders, message) => ({ group: [...folders.flatMap((f) => [`**/${f}`, `**/${f}/**`]), '!@*/**'], message });
 
 /**
  * One `no-restricted-imports` zone: `files`, optionally `ignores`, and what they may not import.

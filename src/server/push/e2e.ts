@@ -26,6 +26,7 @@
  * Keystore keep private keys for, and its KEM is in `@hpke/core` itself.
  * tests/unit/push-hpke.test.ts checks this suite against RFC 9180 Appendix A.
  */
+import type { webcrypto } from 'node:crypto';
 import type { CipherSuite } from '@hpke/core';
 import { E2E_SCHEME, ProtocolError, type E2eKey, type SealedBox } from '../../shared/protocol/index.js';
 
@@ -45,7 +46,7 @@ const b64u = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Arra
 const unb64u = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
 
 /** Imports a raw public key (65-byte uncompressed point); `bad_request` if it is not on the curve. */
-async function importPublicKey(publicKey: string): Promise<CryptoKey> {
+async function importPublicKey(publicKey: string): Promise<webcrypto.CryptoKey> {
   const raw = unb64u(publicKey);
   try {
     if (raw.length !== 65 || raw[0] !== 0x04) throw new Error('not an uncompressed point');
@@ -92,13 +93,13 @@ export async function seal(k: E2eKey, info: Uint8Array, value: unknown): Promise
  * Reference opener: what a device does with its private key. Throws when the
  * box was tampered with or sealed for another key or other routing fields.
  */
-export async function openSealed(recipientKey: CryptoKeyPair, box: SealedBox, info: Uint8Array): Promise<unknown> {
+export async function openSealed(recipientKey: webcrypto.CryptoKeyPair, box: SealedBox, info: Uint8Array): Promise<unknown> {
   const pt = await (await hpke()).open({ recipientKey, enc: unb64u(box.ek), info }, unb64u(box.ct));
   return JSON.parse(new TextDecoder().decode(pt)) as unknown;
 }
 
 /** A device key pair in the wire encoding (tests, tools). */
-export async function generateDeviceKey(): Promise<{ key: E2eKey; keyPair: CryptoKeyPair }> {
+export async function generateDeviceKey(): Promise<{ key: E2eKey; keyPair: webcrypto.CryptoKeyPair }> {
   const { kem } = await hpke();
   const keyPair = await kem.generateKeyPair();
   const raw = await kem.serializePublicKey(keyPair.publicKey);
