@@ -175,10 +175,11 @@ export const hostEvents = {
   'call.signal': z.object({ callId: Id, fromDeviceId: Id, signal: MediaSignal }),
   /** Presence of a watched user changed. */
   presence: z.object({ userId: Id, presence: PresenceStatus }),
-  /** The host asks the renderer to act (tray, notification, shortcut, link). */
+  /** The host asks the renderer to act (tray, notification, shortcut, link); never to place a call. */
   command: z.discriminatedUnion('type', [
     z.object({ type: z.literal('show'), view: z.enum(['main', 'call', 'settings', 'history']).optional() }),
-    z.object({ type: z.literal('dial'), target: z.string().max(256) }),
+    /** Fill in the dial field (a tel:/softphone: link); the user still clicks Dial. */
+    z.object({ type: z.literal('prefill'), target: z.string().max(256) }),
   ]),
   /**
    * The core decided about this device's media for a call: `wanted` = start (or prepare,

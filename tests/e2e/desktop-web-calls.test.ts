@@ -123,7 +123,7 @@ describe('desktop ⇄ web calls', () => {
     await b.getByRole('listitem').filter({ hasText: 'Alice' }).filter({ hasText: 'Outgoing' }).first().waitFor({ timeout: 10_000 });
   });
 
-  it('tells the caller "Busy" and "Declined"; host commands dial, show the call and hide the window after it', async () => {
+  it('tells the caller "Busy" and "Declined"; a link only fills in the dial field (the click dials); a window shown for the call hides after it', async () => {
     const a = desktop.page;
     const b = web.page;
     await b.getByRole('button', { name: 'Contacts' }).click();
@@ -138,9 +138,14 @@ describe('desktop ⇄ web calls', () => {
     await b.getByRole('combobox', { name: 'My status' }).selectOption({ label: 'Available' });
     await a.getByRole('listitem').filter({ hasText: 'Bob' }).getByText('Available').waitFor({ timeout: 10_000 });
 
-    // A tel-like link or the tray asks the app to dial; the shell brought the window up for the call.
+    // A tel-like link only fills in the dial field: nothing rings until the user clicks Dial.
     const hidesBefore = desktop.hideRequests;
-    desktop.bridge.command({ type: 'dial', target: 'bob' });
+    desktop.bridge.command({ type: 'prefill', target: 'bob' });
+    const dialField = a.getByRole('textbox', { name: 'Dial by name' });
+    await expect.poll(() => dialField.inputValue(), { timeout: 5_000 }).toBe('bob');
+    expect(desktop.phone.snapshot().calls.filter((c) => c.local !== 'ended')).toEqual([]);
+    await a.getByRole('button', { name: 'Dial', exact: true }).click();
+    // The shell says it brought the window up for the call (as for the tray's "Call back").
     desktop.bridge.command({ type: 'show', view: 'call' });
     await outgoingRegion(a).getByText('Ringing…').waitFor({ timeout: 15_000 });
     await expect.poll(() => progressTone(a)).toBe('ringback');

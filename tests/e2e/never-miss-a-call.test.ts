@@ -288,8 +288,14 @@ describe.skipIf(missing !== null)('Step 3 — never miss a call', () => {
       );
       const hidesBefore = desktop.hideRequests;
 
-      // Nina calls from a link (as another app's softphone: link would): the shell brings her window up.
+      // Nina opens a softphone: link (as another app's would): the shell brings her window up with
+      // Omar filled in the dial field, and nothing rings until she clicks Dial.
       await shell.app.openLink('softphone:omar');
+      const dialField = d.getByRole('textbox', { name: 'Dial by name' });
+      await expect.poll(() => dialField.inputValue(), { timeout: 5_000 }).toBe('omar');
+      await shell.app.settled();
+      expect(desktop.phone.snapshot().calls.filter((c) => c.local !== 'ended')).toEqual([]);
+      await d.getByRole('button', { name: 'Dial', exact: true }).click();
       await Promise.all(
         [web.page, tab2].map((p) => incomingDialog(p).getByText('Nina', { exact: true }).waitFor({ timeout: RING_START_WAIT_MS })),
       );
@@ -308,8 +314,10 @@ describe.skipIf(missing !== null)('Step 3 — never miss a call', () => {
 
       await callRegion(d, 'Omar').getByRole('button', { name: 'Hang up' }).click();
       await waitForCallState(tab2, 'Nina', 'ended');
-      // Opened for the call by the link: back to the tray once it is over.
-      await expect.poll(() => desktop.hideRequests, { timeout: 10_000 }).toBe(hidesBefore + 1);
+      // Brought up by the link for Nina to dial (not for a call): it stays up once the call is over.
+      await waitForState(desktop.phone, (s) => s.calls.length === 0, 15_000, 'call cleared');
+      await d.getByRole('heading', { name: 'Contacts' }).waitFor({ timeout: 10_000 });
+      expect(desktop.hideRequests).toBe(hidesBefore);
     } finally {
       await tab2.close();
     }

@@ -57,10 +57,11 @@ export interface DesktopAppOptions {
   now?: () => number;
 }
 
-/** A link or tray action that arrived before the session was connected waits this long. */
+/** A call-back click that arrived before the session was connected waits this long. */
 const PENDING_DIAL_TTL_MS = 60_000;
 
-type DialTarget = CallTarget | { kind: 'user-id'; target: string };
+/** Someone the user clicked to call back (tray, missed-call notification). */
+type DialTarget = { userId: string };
 
 export class DesktopApp {
   readonly incoming: IncomingCallAlerts;
@@ -101,7 +102,7 @@ export class DesktopApp {
       notifier: opts.ports.notifier,
       shell: opts.ports.shell,
       openHistory: () => this.openView('history'),
-      callBack: (userId) => void this.track(this.placeCall({ kind: 'user-id', target: userId })),
+      callBack: (userId) => void this.track(this.placeCall({ userId })),
       groupWindowMs: opts.missedGroupWindowMs,
       now: this.now,
       log: this.log,
@@ -190,57 +191,64 @@ export class DesktopApp {
 
   // ───────────────────────────── links & command line ─────────────────────────────
 
-  /** A `tel:` / `softphone:` link (macOS `open-url`, Windows/Linux command line). */
+  /**
+   * A `tel:` / `softphone:` link (macOS `open-url`, Windows/Linux command line).
+   * A link is untrusted input from any web page, so it never dials: it fills in
+   * the dial field of the main window and brings the window forward, and the
+   * call starts only when the user clicks Dial.
+   */
   async openLink(link: string): Promise<CallTarget | null> {
     const target = parseCallLink(link);
     if (!target) {
       this.log.warn('ignored a link that is not a call link', { link: link.slice(0, 80) });
       return null;
     }
-    await this.placeCall(target);
+    this.prefillDial(target);
     return target;
   }
 
   /**
    * The command line of this instance (cold start) or of a second instance
-   * that the single-instance lock turned away: a call link dials, anything
-   * else from a second instance brings the window forward.
+   * that the single-instance lock turned away: a call link fills in the dial
+   * field (never dials), anything else from a second instance brings the
+   * window forward.
    */
   async handleCommandLine(argv: readonly string[], from: 'startup' | 'second-instance'): Promise<void> {
     const target = findCallLink(argv);
-    if (target) return this.placeCall(target);
+    if (target) return this.prefillDial(target);
     if (from === 'second-instance') this.openView('main');
     else if (!argv.includes(HIDDEN_FLAG)) this.ports.mainWindow.show();
   }
 
+  /** The main window comes forward on the dial field, filled in with the link's target. */
+  private prefillDial(target: CallTarget): void {
+    this.openView('main');
+    // The renderer keeps it until the dial field is on screen (after sign-in on a cold start).
+    this.command({ type: 'prefill', target: target.target });
+  }
+
   /**
-   * Places a call from outside the UI (link, tray, missed-call notification).
-   * Users of this service are dialled here, in the core, so the call does
+   * Calls back someone the user picked with a click on a surface of this app
+   * (tray "Call back", the missed-call notification's "Call back" action);
+   * never reached from a link. Dialled here, in the core, so the call does
    * not depend on the renderer being loaded; the window comes forward and
-   * drives the media for it from the session state. Phone numbers go to the
-   * renderer as a `dial` command (it decides how to reach them).
+   * drives the media for it from the session state. Offline, the click is
+   * kept for a short while and dialled once connected.
    */
   async placeCall(target: DialTarget): Promise<void> {
     this.showForCall();
-    if (target.kind === 'number') {
-      this.command({ type: 'dial', target: target.target });
-      return;
-    }
     if (!this.phone.connected) {
-      // Cold start from a link, or offline: dial once connected.
       this.pendingDial = { target, at: this.now() };
       return;
     }
     await this.dialNow(target);
   }
 
-  private async dialNow(target: CallTarget | { kind: 'user-id'; target: string }): Promise<void> {
+  private async dialNow(target: DialTarget): Promise<void> {
     try {
-      await this.phone.dial(target.kind === 'user-id' ? { userId: target.target } : { username: target.target });
+      await this.phone.dial({ userId: target.userId });
     } catch (err) {
-      this.log.warn('dialling failed', { error: errorBody(err) });
-      // Let the UI say why (unknown user, busy…), with the target filled in.
-      if (target.kind === 'username') this.command({ type: 'dial', target: target.target });
+      this.log.warn('calling back failed', { error: errorBody(err) });
     }
   }
 
@@ -316,7 +324,7 @@ export class DesktopApp {
         );
         break;
       case 'call-back':
-        void this.track(this.placeCall({ kind: 'user-id', target: action.userId }));
+        void this.track(this.placeCall({ userId: action.userId }));
         break;
       case 'quit':
         this.quitting = true;

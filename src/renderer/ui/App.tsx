@@ -3,7 +3,7 @@
  * view, the call in progress and the incoming-call dialog).
  */
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import { normalizeUsername, type CallInfo, type HostEvent, type SessionState } from '../../shared/contract.js';
+import { type CallInfo, type HostEvent, type SessionState } from '../../shared/contract.js';
 import { SET_STATUSES, type SetStatus } from '../../shared/protocol/index.js';
 import { describeError } from '../state/errors.js';
 import { CONNECTION_LABELS, STATUS_LABELS, formatDuration, missedCallsLabel, ringingFailedNotice } from '../state/labels.js';
@@ -21,8 +21,25 @@ import { SettingsView } from './views/SettingsView.js';
 
 type View = 'contacts' | 'history' | 'settings' | 'call';
 
+/** A target a tel:/softphone: link filled in; `seq` tells two links to the same target apart. */
+export interface DialPrefill {
+  text: string;
+  seq: number;
+}
+
 export function App() {
   const session = useSession();
+  const { api } = useServices();
+  // Held here, above sign-in, so a link that started the app survives until the dial field is shown.
+  const [prefill, setPrefill] = useState<DialPrefill | null>(null);
+  useEffect(
+    () =>
+      api.on('command', (cmd: HostEvent<'command'>) => {
+        if (cmd.type === 'prefill') setPrefill((p) => ({ text: cmd.target, seq: (p?.seq ?? 0) + 1 }));
+      }),
+    [api],
+  );
+  const taken = useCallback(() => setPrefill(null), []);
   if (!session) {
     return (
       <main className="splash" aria-busy="true">
@@ -31,7 +48,7 @@ export function App() {
     );
   }
   if (session.phase !== 'signed-in') return <LoginView />;
-  return <Shell session={session} />;
+  return <Shell session={session} prefill={prefill} onPrefillTaken={taken} />;
 }
 
 /** Calls worth the call pane: placed or answered here (ended ones linger briefly with their outcome). */
@@ -56,7 +73,7 @@ function useCallPane(session: SessionState, dismissed: Set<string>, preferred: s
   }, [session.calls, dismissed, preferred]);
 }
 
-function Shell({ session }: { session: SessionState }) {
+function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; prefill: DialPrefill | null; onPrefillTaken: () => void }) {
   const { api } = useServices();
   const statuses = useMediaStatuses();
   const [view, setView] = useState<View>('contacts');
@@ -162,16 +179,20 @@ function Shell({ session }: { session: SessionState }) {
     setView(v);
   }, []);
 
-  // Requests from the host: tray menu, notification, global shortcut, tel-like links.
+  // Requests from the host: tray menu, notification, global shortcut. A link's `prefill` is held by App.
   useEffect(
     () =>
       api.on('command', (cmd: HostEvent<'command'>) => {
-        if (cmd.type === 'show') openedForCall.current = cmd.view === 'call';
-        if (cmd.type === 'show') setView(cmd.view === 'main' || !cmd.view ? 'contacts' : cmd.view);
-        else void dial({ target: { username: normalizeUsername(cmd.target) }, name: cmd.target }).then((e) => e && setNotice(e));
+        if (cmd.type !== 'show') return;
+        openedForCall.current = cmd.view === 'call';
+        setView(cmd.view === 'main' || !cmd.view ? 'contacts' : cmd.view);
       }),
-    [api, dial],
+    [api],
   );
+  // A link filled in the dial field: show it (the user still clicks Dial).
+  useEffect(() => {
+    if (prefill) navigate('contacts');
+  }, [prefill, navigate]);
 
   const close = (callId: string) => setDismissed((d) => new Set(d).add(callId));
 
@@ -202,7 +223,7 @@ function Shell({ session }: { session: SessionState }) {
   } else if (current === 'settings') {
     content = <SettingsView session={session} />;
   } else {
-    content = <ContactsView session={session} onDial={dial} />;
+    content = <ContactsView session={session} onDial={dial} prefill={prefill} onPrefillTaken={onPrefillTaken} />;
   }
 
   return (

@@ -170,13 +170,12 @@ describe('incoming call while the app is hidden', () => {
     await bob.hangup(call.callId);
     await alice.state((s) => s.calls.every((c) => c.local === 'ended'), 'call over');
 
-    // Hidden in the tray: a call link brings it up for the call.
+    // Hidden in the tray: a call link brings it up on the dial field, not for a call (it places none).
     alice.os.mainWindow.hide();
     await alice.desktop.openLink('softphone:open-bob');
     expect(alice.os.mainWindow.visible).toBe(true);
-    expect(shows()).toEqual([{ type: 'show', view: 'call' }]);
-    const out = await alice.state((s) => s.calls.some((c) => c.local === 'ringing-out'), 'calling');
-    await alice.phone.hangup(out.calls.find((c) => c.local === 'ringing-out')!.callId);
+    expect(shows()).toEqual([{ type: 'show', view: 'main' }]);
+    expect(alice.phone.snapshot().calls.filter((c) => c.local !== 'ended')).toEqual([]);
   });
 
   it('leaves ringing to the main window when the user is looking at it', async () => {
@@ -359,26 +358,56 @@ describe('start at login, shortcuts, links, window', () => {
     expect(keys.registered.size).toBe(0);
   });
 
-  it('tel: and softphone: links dial; a link that arrives before the session is connected dials once it is', async () => {
-    const alice = await desktop('link-alice');
-    const bob = await phone('link-bob');
-    expect(await alice.desktop.openLink('softphone://call/link-bob')).toEqual({ kind: 'username', target: 'link-bob' });
-    await ringingIn(bob);
-    const out = alice.phone.snapshot().calls.find((c) => c.local === 'ringing-out')!;
-    expect(out.peer.username).toBe('link-bob');
-    await alice.phone.hangup(out.callId);
+  /**
+   * A link is untrusted input from any web page: on no surface does it place a call.
+   * The server sees no invite (the callee's devices never ring, checked after a round trip
+   * through the caller's socket that any invite would have preceded); the dial field gets
+   * the target and the window comes forward. The click that then dials is the renderer's
+   * (tests/e2e/never-miss-a-call.test.ts).
+   */
+  async function expectNoInvite(caller: TestDesktop, callee: Softphone): Promise<void> {
+    await caller.phone.search('');
+    await callee.search('');
+    expect(caller.phone.snapshot().calls).toEqual([]);
+    expect(callee.snapshot().calls).toEqual([]);
+  }
 
-    // A phone number goes to the UI as a dial command.
+  it.each([
+    ['open-url (macOS)', (a: TestDesktop) => a.desktop.openLink('softphone://call/link1-bob')],
+    ['open-url, tel:', (a: TestDesktop) => a.desktop.openLink('tel:link1-bob')],
+    ['second-instance command line', (a: TestDesktop) => a.desktop.handleCommandLine(['/opt/app/open-softphone', '--no-sandbox', 'softphone:link1-bob'], 'second-instance')],
+    ['cold-start command line', (a: TestDesktop) => a.desktop.handleCommandLine(['/opt/app/open-softphone', 'softphone:Link1-Bob'], 'startup')],
+  ])('a link by %s fills in the dial field and brings the window forward; it never dials', async (_surface, open) => {
+    const alice = await desktop('link1-alice');
+    const bob = await phone('link1-bob');
+    alice.os.mainWindow.hide();
+    await open(alice);
+    await alice.desktop.settled();
+    expect(alice.commands).toContainEqual({ type: 'prefill', target: 'link1-bob' });
+    expect(alice.commands).toContainEqual({ type: 'show', view: 'main' });
+    expect(alice.os.mainWindow.visible).toBe(true);
+    await expectNoInvite(alice, bob);
+  });
+
+  it('a phone number is filled in as digits; a link that is not a call link is ignored', async () => {
+    const alice = await desktop('link2-alice');
     await alice.desktop.handleCommandLine(['/opt/app/open-softphone', '--no-sandbox', 'tel:+1-555-0100'], 'second-instance');
-    expect(alice.commands).toContainEqual({ type: 'dial', target: '+15550100' });
+    expect(alice.commands).toContainEqual({ type: 'prefill', target: '+15550100' });
     expect(await alice.desktop.openLink('https://evil.example/')).toBeNull();
+    expect(alice.commands.filter((c) => c.type === 'prefill')).toHaveLength(1);
+    await alice.desktop.settled();
+    expect(alice.phone.snapshot().calls).toEqual([]);
+  });
 
-    // Cold start from a link: not signed in yet.
-    const carol = await desktop('link-carol', { login: false });
-    await carol.desktop.openLink('softphone:link-bob');
-    expect(carol.phone.snapshot().calls).toHaveLength(0);
-    unwrap(await carol.bridge.invoke('session.login', { serverUrl: server.url, username: 'link-carol', password: 'correct horse battery staple' }));
-    await waitForState(bob, (s) => s.calls.some((c) => c.local === 'ringing-in' && c.peer.username === 'link-carol'), 5_000, 'dialled after sign-in');
+  it('a link that started the app before sign-in does not dial once signed in either', async () => {
+    const bob = await phone('link3-bob');
+    const carol = await desktop('link3-carol', { login: false });
+    await carol.desktop.handleCommandLine(['/opt/app/open-softphone', 'softphone:link3-bob'], 'startup');
+    expect(carol.commands).toContainEqual({ type: 'prefill', target: 'link3-bob' });
+    unwrap(await carol.bridge.invoke('session.login', { serverUrl: server.url, username: 'link3-carol', password: 'correct horse battery staple' }));
+    await carol.state((s) => s.connection === 'connected', 'connected');
+    await carol.desktop.settled();
+    await expectNoInvite(carol, bob);
   });
 
   it('closing the window hides it to the tray only while signed in', async () => {

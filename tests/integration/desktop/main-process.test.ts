@@ -178,14 +178,35 @@ describe('the main process (bootstrap) against an Electron stand-in', () => {
     await until(() => stub.powerSaveBlocker.active === 0, 'blocker released');
   });
 
-  it("forwards a second instance's tel: link to the renderer and brings the window forward", async () => {
-    stub.app.emit('second-instance', {}, ['/opt/open-softphone', 'tel:+1 555 0100'], '/');
+  it.each([
+    ['a second instance', () => stub.app.emit('second-instance', {}, ['/opt/open-softphone', 'softphone:main-bob'], '/')],
+    ['open-url', () => stub.app.emit('open-url', { preventDefault: () => undefined }, 'tel:main-bob')],
+  ])("forwards %s's call link to the renderer's dial field and brings the window forward; it never dials", async (_from, send) => {
     const w = mainWindow();
+    w.hide();
+    const before = w.webContents.sent.length;
+    send();
+    const prefill = JSON.stringify({ type: 'prefill', target: 'main-bob' });
     await until(
-      () => w.webContents.sent.some((m) => m.args[0] === 'command' && JSON.stringify(m.args[1]) === JSON.stringify({ type: 'dial', target: '+15550100' })),
-      'dial command',
+      () => w.webContents.sent.slice(before).some((m) => m.args[0] === 'command' && JSON.stringify(m.args[1]) === prefill),
+      'prefill command',
     );
     expect(w.isVisible()).toBe(true);
+    // No invite reached the server: a round trip through Alice's socket, then Bob's, and neither has a call.
+    expect(await invoke(trustedEvent(w), 'directory.search', { query: '' })).toMatchObject({ ok: true });
+    await bob.search('');
+    // (Calls of the tests before are over: only a live one would be the link's.)
+    expect(bob.snapshot().calls.filter((c) => c.local !== 'ended')).toEqual([]);
+    expect(lastSession()?.calls.filter((c) => c.local !== 'ended')).toEqual([]);
+  });
+
+  it('forwards a tel: number as digits', async () => {
+    const w = mainWindow();
+    stub.app.emit('second-instance', {}, ['/opt/open-softphone', 'tel:+1 555 0100'], '/');
+    await until(
+      () => w.webContents.sent.some((m) => m.args[0] === 'command' && JSON.stringify(m.args[1]) === JSON.stringify({ type: 'prefill', target: '+15550100' })),
+      'prefill command',
+    );
   });
 
   it('quits cleanly from the tray: disconnects and releases shortcuts', async () => {

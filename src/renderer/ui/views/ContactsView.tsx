@@ -16,7 +16,18 @@ export interface DialTarget {
   name: string;
 }
 
-export function ContactsView({ session, onDial }: { session: SessionState; onDial: (t: DialTarget) => Promise<string | null> }) {
+export function ContactsView({
+  session,
+  onDial,
+  prefill = null,
+  onPrefillTaken,
+}: {
+  session: SessionState;
+  onDial: (t: DialTarget) => Promise<string | null>;
+  /** Filled in by a tel:/softphone: link: put in the dial field, never dialled without a click. */
+  prefill?: { text: string; seq: number } | null;
+  onPrefillTaken?: () => void;
+}) {
   const { api } = useServices();
   const [query, setQuery] = useState('');
   const [entries, setEntries] = useState<DirectoryEntry[] | null>(null);
@@ -29,6 +40,15 @@ export function ContactsView({ session, onDial }: { session: SessionState; onDia
   const me = session.user?.id;
   const ids = { search: useId(), dial: useId(), dialErr: useId() };
   const searchSeq = useRef(0);
+  const dialInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (!prefill) return;
+    setDialText(prefill.text);
+    setDialError(null);
+    dialInput.current?.focus();
+    onPrefillTaken?.();
+  }, [prefill, onPrefillTaken]);
 
   // Directory search (debounced); re-run when the connection comes back.
   useEffect(() => {
@@ -121,6 +141,7 @@ export function ContactsView({ session, onDial }: { session: SessionState; onDia
             Dial by name
           </label>
           <input
+            ref={dialInput}
             id={ids.dial}
             type="text"
             placeholder="Dial by name"
