@@ -10,6 +10,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import { Server } from 'socket.io';
 import type { ServerEventName, ServerEventPayload } from '../shared/protocol/index.js';
 import { loadOrCreateSecrets } from './auth/secrets.js';
+import { RevocationWatch } from './auth/revocation-watch.js';
 import { TokenService } from './auth/tokens.js';
 import { CallService } from './calls/call-service.js';
 import type { ClusterBackends } from './cluster/backends.js';
@@ -31,6 +32,8 @@ export interface ServerOverrides {
   live?: LiveState;
   limiterFactory?: LimiterFactory;
   logger?: Logger;
+  /** The clock access-token expiry is judged by (tests move it forward). */
+  clock?: () => number;
   /** Lets a deployment attach a socket.io adapter before clients connect. */
   configureIo?: (io: IoServer) => void | Promise<void>;
 }
@@ -123,6 +126,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     storage.accounts,
     config.accessTokenTtlSec,
     config.refreshTokenTtlDays * 86_400_000,
+    overrides.clock,
   );
   let draining = false;
   // Before anything listens: a bad push configuration fails the start with a clear message.
@@ -204,6 +208,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const notifier = socketNotifier(io, singleNode);
   // A revoked session (logout, stolen refresh token replayed) loses its open sockets too, on every node.
   tokens.onRevoke = (familyId) => io.in(rooms.family(familyId)).disconnectSockets(true);
+  // `user passwd` / `user remove` (another process) end all of the user's sockets within ~250 ms.
+  const revocations = new RevocationWatch(storage.accounts, (userId) => io.in(rooms.user(userId)).disconnectSockets(true), log);
   const presence = new PresenceService(storage.accounts, live, notifier, { cacheStatus: singleNode });
   const calls = new CallService(storage, live, notifier, presence, limits, log, {
     ringTimeoutMs: config.ringTimeoutMs,
@@ -236,6 +242,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   });
 
   await cluster?.start({ io, calls, presence });
+  await revocations.start();
   const recovered = await calls.recover();
   if (recovered.failed + recovered.restored > 0) log.warn(recovered, 'recovered calls left open by the previous run');
 
@@ -251,6 +258,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const shutdown = (reason = 'server shutting down') => {
     shuttingDown ??= (async () => {
       draining = true;
+      revocations.stop();
       log.info({ reason }, 'draining');
       // Stop accepting new connections; existing ones are told to go elsewhere.
       app.server.close();

@@ -36,6 +36,8 @@ export interface SocketData {
   ip: string;
   /** Session (refresh-token family) of the access token the socket authenticated with. */
   familyId: string;
+  /** Expiry of that access token (ms): past it, the next event is refused and the socket closed. */
+  accessExpiresAt: number;
 }
 
 type Handler<E extends ClientEventName> = (
@@ -122,7 +124,7 @@ export class Gateway {
       throw new ProtocolError('unauthorized', `handshake: ${describeZodError(parsed.error)}`);
     }
     const auth = parsed.data;
-    const { user, familyId } = await this.d.tokens.verifyAccess(auth.token);
+    const { user, familyId, expiresAtMs } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
     // The device row is a durable write (a sync) only when something changed: a reconnect
     // of a known device reads it and goes on (lastSeenAt is kept to DEVICE_SEEN_RESOLUTION_MS).
@@ -152,6 +154,7 @@ export class Gateway {
     };
     socket.data.ip = socket.handshake.address;
     socket.data.familyId = familyId;
+    socket.data.accessExpiresAt = expiresAtMs;
   }
 
   private async onConnection(socket: IoSocket): Promise<void> {
@@ -202,6 +205,12 @@ export class Gateway {
         event,
         error: { code: 'bad_request', message: 'every request needs an acknowledgement callback' },
       });
+      return;
+    }
+    if (this.d.tokens.now() >= socket.data.accessExpiresAt) {
+      // The socket outlived its access token: the client refreshes it and reconnects.
+      ack({ ok: false, error: { code: 'unauthorized', message: 'access token expired; reconnect with a fresh one' } });
+      socket.disconnect(true);
       return;
     }
     this.inFlight++;

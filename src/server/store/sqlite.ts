@@ -110,6 +110,12 @@ const MIGRATIONS: string[] = [
      UNIQUE (provider, token)
    );
    CREATE INDEX push_registrations_user ON push_registrations(user_id);`,
+  // 3: sessions ended by `user passwd` / `user remove`, seen by a running server (auth/revocation-watch.ts).
+  `CREATE TABLE revocations (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_id TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );`,
 ];
 
 type Row = Record<string, unknown>;
@@ -460,7 +466,15 @@ export class SqliteStorage implements Storage {
       familyRevoked: db.prepare(
         `SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL LIMIT 1`,
       ),
+      insertRevocation: db.prepare(`INSERT INTO revocations (user_id, at) VALUES (?, ?)`),
+      revocationsSince: db.prepare(`SELECT id, user_id, at FROM revocations WHERE id > ? ORDER BY id`),
+      latestRevocation: db.prepare(`SELECT coalesce(max(id), 0) AS id FROM revocations`),
     };
+    // PRAGMA data_version changes only when another connection (the CLI) committed: while it
+    // stays the same, and this connection wrote no revocation, a poll reads nothing.
+    let seenDataVersion = -1;
+    let localRevocation = true;
+    const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
     const getUser = (id: string) => {
       const r = s.userById.get(id) as Row | undefined;
       return r ? userFromRow(r) : undefined;
@@ -485,12 +499,17 @@ export class SqliteStorage implements Storage {
       removeUser: (id) =>
         this.write(() => {
           s.deleteUserHistory.run(id);
-          return s.deleteUser.run(id).changes > 0;
+          const removed = s.deleteUser.run(id).changes > 0;
+          if (removed) s.insertRevocation.run(id, Date.now());
+          localRevocation = true;
+          return removed;
         }),
       setPassword: (id, hash) =>
         this.write(() => {
           s.setPassword.run(hash, id);
           s.revokeUserTokens.run(Date.now(), id);
+          s.insertRevocation.run(id, Date.now());
+          localRevocation = true;
         }),
       updateUser: (id, patch) =>
         this.write(() => {
@@ -548,6 +567,18 @@ export class SqliteStorage implements Storage {
           s.revokeFamily.run(at, familyId);
         }),
       isFamilyRevoked: async (familyId) => s.familyRevoked.get(familyId) !== undefined,
+      revocationsSince: async (afterId) => {
+        const version = dataVersion();
+        if (version === seenDataVersion && !localRevocation) return [];
+        seenDataVersion = version;
+        localRevocation = false;
+        return (s.revocationsSince.all(afterId) as Row[]).map((r) => ({
+          id: r.id as number,
+          userId: r.user_id as string,
+          at: r.at as number,
+        }));
+      },
+      latestRevocationId: async () => (s.latestRevocation.get() as { id: number }).id,
     };
   }
 
