@@ -42,8 +42,12 @@ export const ConfigSchema = z.object({
   turnTtlSec: int(60, 604_800).default(3_600),
   /** Login attempts per IP per minute. */
   loginRatePerMinute: int(1, 100_000).default(30),
-  /** Failed logins per username per 15 minutes before it is throttled. */
-  loginFailuresPerUsername: int(1, 100_000).default(10),
+  /**
+   * Failed logins per username per LOGIN_FAILURE_WINDOW_SEC before it is throttled: a short
+   * window, so a stranger guessing at a name delays its owner by seconds, never locks them out.
+   */
+  loginFailuresPerUsername: int(1, 100_000).default(5),
+  loginFailureWindowSec: int(1, 900).default(15),
   /** Call invites per user per minute. */
   inviteRatePerMinute: int(1, 1_000_000).default(30),
   /** Socket events per connection per second (burst is twice this). */
@@ -119,6 +123,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   turnTtlSec: 'TURN_TTL_SEC',
   loginRatePerMinute: 'LOGIN_RATE_PER_MINUTE',
   loginFailuresPerUsername: 'LOGIN_FAILURES_PER_USERNAME',
+  loginFailureWindowSec: 'LOGIN_FAILURE_WINDOW_SEC',
   inviteRatePerMinute: 'INVITE_RATE_PER_MINUTE',
   socketEventsPerSecond: 'SOCKET_EVENTS_PER_SECOND',
   webRoot: 'WEB_ROOT',
