@@ -238,6 +238,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     limits,
     log,
     ringTimeoutMs: config.ringTimeoutMs,
+    maxDevicesPerUser: config.maxDevicesPerUser,
     push: push.registrations,
   });
 

@@ -48,6 +48,8 @@ export const ConfigSchema = z.object({
    */
   loginFailuresPerUsername: int(1, 100_000).default(5),
   loginFailureWindowSec: int(1, 900).default(15),
+  /** Devices per account; a new one beyond it evicts the least recently seen offline device. */
+  maxDevicesPerUser: int(1, 1_000).default(20),
   /** Call invites per user per minute. */
   inviteRatePerMinute: int(1, 1_000_000).default(30),
   /** Socket events per connection per second (burst is twice this). */
@@ -124,6 +126,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   loginRatePerMinute: 'LOGIN_RATE_PER_MINUTE',
   loginFailuresPerUsername: 'LOGIN_FAILURES_PER_USERNAME',
   loginFailureWindowSec: 'LOGIN_FAILURE_WINDOW_SEC',
+  maxDevicesPerUser: 'MAX_DEVICES_PER_USER',
   inviteRatePerMinute: 'INVITE_RATE_PER_MINUTE',
   socketEventsPerSecond: 'SOCKET_EVENTS_PER_SECOND',
   webRoot: 'WEB_ROOT',

@@ -18,6 +18,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '../../shared/protocol/index.js';
+import { makeRoomForDevice } from '../auth/device-cap.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { CallService, DeviceContext } from '../calls/call-service.js';
 import { rooms } from '../calls/notifier.js';
@@ -55,6 +56,8 @@ export interface GatewayDeps {
   limits: RateLimits;
   log: Logger;
   ringTimeoutMs: number;
+  /** Device rows per account (auth/device-cap.ts); unlimited when absent. */
+  maxDevicesPerUser?: number;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
 }
@@ -136,6 +139,9 @@ export class Gateway {
       known.name === auth.deviceName &&
       known.appVersion === auth.appVersion &&
       now - known.lastSeenAt < DEVICE_SEEN_RESOLUTION_MS;
+    if (!known && this.d.maxDevicesPerUser !== undefined) {
+      await makeRoomForDevice({ accounts: this.d.storage.accounts, live: this.d.live, log: this.d.log }, user.id, this.d.maxDevicesPerUser);
+    }
     if (!unchanged) {
       // Re-checks ownership inside its transaction (two accounts racing for a new id).
       await this.d.storage.accounts.upsertDevice({
