@@ -630,6 +630,14 @@ export class PostgresStorage implements Storage {
           if (owner.rows[0].user_id !== row.userId) {
             throw new ProtocolError('forbidden', 'this device belongs to another account');
           }
+          // Another account's live registration of the token (its session not signed out) is not taken over.
+          const held = await db.query(
+            `SELECT 1 FROM push_registrations p WHERE p.provider = $1 AND p.token = $2 AND p.user_id <> $3
+               AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = p.family_id AND r.revoked_at IS NOT NULL)
+             LIMIT 1`,
+            [row.provider, row.token, row.userId],
+          );
+          if (held.rows.length > 0) throw new ProtocolError('conflict', 'this push token is registered by another account');
           await db.query(`DELETE FROM push_registrations WHERE provider = $1 AND token = $2 AND device_id <> $3`, [
             row.provider,
             row.token,

@@ -671,6 +671,12 @@ export class SqliteStorage implements Storage {
       device: db.prepare(`SELECT user_id FROM devices WHERE id = ?`),
       get: db.prepare(`SELECT * FROM push_registrations WHERE device_id = ?`),
       ofUser: db.prepare(`SELECT * FROM push_registrations WHERE user_id = ? ORDER BY created_at`),
+      // Another account's live registration of the token (its session not signed out).
+      tokenHeldByOther: db.prepare(
+        `SELECT 1 FROM push_registrations p WHERE p.provider = ? AND p.token = ? AND p.user_id <> ?
+           AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = p.family_id AND r.revoked_at IS NOT NULL)
+         LIMIT 1`,
+      ),
       dropSameToken: db.prepare(
         `DELETE FROM push_registrations WHERE provider = ? AND token = ? AND device_id <> ?`,
       ),
@@ -692,6 +698,9 @@ export class SqliteStorage implements Storage {
           const owner = s.device.get(row.deviceId) as Row | undefined;
           if (!owner) throw new ProtocolError('not_found', 'no such device');
           if (owner.user_id !== row.userId) throw new ProtocolError('forbidden', 'this device belongs to another account');
+          if (s.tokenHeldByOther.get(row.provider, row.token, row.userId)) {
+            throw new ProtocolError('conflict', 'this push token is registered by another account');
+          }
           s.dropSameToken.run(row.provider, row.token, row.deviceId);
           s.upsert.run({
             deviceId: row.deviceId,
