@@ -375,10 +375,12 @@ export class SqliteStorage implements Storage {
   constructor(file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // First: another process (a second CLI command, the server) may be creating the same
+    // file; every later statement waits for its lock instead of failing "database is locked".
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
     this.migrate();
     // Durability moves from SQLite's own fsync to GroupCommit's asynchronous WAL sync.
     this.walFd = openWalForSync(file);
@@ -393,14 +395,21 @@ export class SqliteStorage implements Storage {
     return new SqliteStorage(path.join(dataDir, 'softphone.db'));
   }
 
+  /**
+   * Safe when several processes open a fresh file at once: the version is read again inside
+   * a write transaction (BEGIN IMMEDIATE), so the second one finds the migrations done.
+   */
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    const current = () => this.db.pragma('user_version', { simple: true }) as number;
+    if (current() >= MIGRATIONS.length) return;
+    this.db
+      .transaction(() => {
+        for (let v = current(); v < MIGRATIONS.length; v++) {
+          this.db.exec(MIGRATIONS[v]!);
+          this.db.pragma(`user_version = ${v + 1}`);
+        }
+      })
+      .immediate();
   }
 
   async ready(): Promise<boolean> {
