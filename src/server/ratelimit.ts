@@ -43,11 +43,6 @@ export class RateLimits {
     }
   }
 
-  /** True when the key has no points left (without spending one). */
-  async exhausted(name: LimitName, key: string): Promise<boolean> {
-    return (await this.blockedForMs(name, key)) > 0;
-  }
-
   /** How long until the key may spend a point again (0: now), without spending one. */
   async blockedForMs(name: LimitName, key: string): Promise<number> {
     const res = await this.limiters[name].get(key);
