@@ -10,6 +10,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import { Server } from 'socket.io';
 import type { ServerEventName, ServerEventPayload } from '../shared/protocol/index.js';
 import { loadOrCreateSecrets } from './auth/secrets.js';
+import { RevocationWatch } from './auth/revocation-watch.js';
 import { TokenService } from './auth/tokens.js';
 import { AliveMark } from './calls/alive-mark.js';
 import { CallService } from './calls/call-service.js';
@@ -32,6 +33,8 @@ export interface ServerOverrides {
   live?: LiveState;
   limiterFactory?: LimiterFactory;
   logger?: Logger;
+  /** The clock access-token expiry is judged by (tests move it forward). */
+  clock?: () => number;
   /** Lets a deployment attach a socket.io adapter before clients connect. */
   configureIo?: (io: IoServer) => void | Promise<void>;
 }
@@ -124,6 +127,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     storage.accounts,
     config.accessTokenTtlSec,
     config.refreshTokenTtlDays * 86_400_000,
+    overrides.clock,
   );
   let draining = false;
   // Before anything listens: a bad push configuration fails the start with a clear message.
@@ -205,6 +209,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const notifier = socketNotifier(io, singleNode);
   // A revoked session (logout, stolen refresh token replayed) loses its open sockets too, on every node.
   tokens.onRevoke = (familyId) => io.in(rooms.family(familyId)).disconnectSockets(true);
+  // `user passwd` / `user remove` (another process) end all of the user's sockets within ~250 ms.
+  const revocations = new RevocationWatch(storage.accounts, (userId) => io.in(rooms.user(userId)).disconnectSockets(true), log);
   const presence = new PresenceService(storage.accounts, live, notifier, { cacheStatus: singleNode });
   const calls = new CallService({
     storage,
@@ -232,10 +238,12 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     limits,
     log,
     ringTimeoutMs: config.ringTimeoutMs,
+    maxDevicesPerUser: config.maxDevicesPerUser,
     push: push.registrations,
   });
 
   await cluster?.start({ io, calls, presence });
+  await revocations.start();
   // The previous run's last liveness mark: calls it left answered end then if nobody returns.
   const alive = AliveMark.open(config.dataDir);
   const recovered = await calls.recover({ lastAliveAt: alive.previous });
@@ -253,6 +261,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const shutdown = (reason = 'server shutting down') => {
     shuttingDown ??= (async () => {
       draining = true;
+      revocations.stop();
       log.info({ reason }, 'draining');
       // Stop accepting new connections; existing ones are told to go elsewhere.
       app.server.close();

@@ -42,8 +42,14 @@ export const ConfigSchema = z.object({
   turnTtlSec: int(60, 604_800).default(3_600),
   /** Login attempts per IP per minute. */
   loginRatePerMinute: int(1, 100_000).default(30),
-  /** Failed logins per username per 15 minutes before it is throttled. */
-  loginFailuresPerUsername: int(1, 100_000).default(10),
+  /**
+   * Failed logins per username per LOGIN_FAILURE_WINDOW_SEC before it is throttled: a short
+   * window, so a stranger guessing at a name delays its owner by seconds, never locks them out.
+   */
+  loginFailuresPerUsername: int(1, 100_000).default(5),
+  loginFailureWindowSec: int(1, 900).default(15),
+  /** Devices per account; a new one beyond it evicts the least recently seen offline device. */
+  maxDevicesPerUser: int(1, 1_000).default(20),
   /** Calls ringing one callee at once; more invites are answered busy. */
   maxRingingPerUser: int(1, 100).default(5),
   /** Call invites per user per minute. */
@@ -122,6 +128,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   loginRatePerMinute: 'LOGIN_RATE_PER_MINUTE',
   loginFailuresPerUsername: 'LOGIN_FAILURES_PER_USERNAME',
   maxRingingPerUser: 'MAX_RINGING_PER_USER',
+  loginFailureWindowSec: 'LOGIN_FAILURE_WINDOW_SEC',
+  maxDevicesPerUser: 'MAX_DEVICES_PER_USER',
   inviteRatePerMinute: 'INVITE_RATE_PER_MINUTE',
   socketEventsPerSecond: 'SOCKET_EVENTS_PER_SECOND',
   webRoot: 'WEB_ROOT',

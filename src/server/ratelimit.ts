@@ -19,7 +19,9 @@ export class RateLimits {
   constructor(config: Config, factory: LimiterFactory = memoryLimiter) {
     this.limiters = {
       loginIp: factory('loginIp', config.loginRatePerMinute, 60),
-      loginUser: factory('loginUser', config.loginFailuresPerUsername, 15 * 60),
+      // A short fixed window per username (default 5 failures per 15 s, i.e. one guess per 3 s
+      // sustained): the owner waits at most one window, and msBeforeNext is the exact wait.
+      loginUser: factory('loginUser', config.loginFailuresPerUsername, config.loginFailureWindowSec),
       invite: factory('invite', config.inviteRatePerMinute, 60),
       // Many users can share one address (an office NAT): the per-IP budget is larger.
       inviteIp: factory('inviteIp', config.inviteRatePerMinute * 10, 60),
@@ -41,10 +43,10 @@ export class RateLimits {
     }
   }
 
-  /** True when the key has no points left (without spending one). */
-  async exhausted(name: LimitName, key: string): Promise<boolean> {
+  /** How long until the key may spend a point again (0: now), without spending one. */
+  async blockedForMs(name: LimitName, key: string): Promise<number> {
     const res = await this.limiters[name].get(key);
-    return res !== null && res.remainingPoints <= 0;
+    return res !== null && res.remainingPoints <= 0 ? Math.max(1, res.msBeforeNext) : 0;
   }
 
   async reset(name: LimitName, key: string): Promise<void> {

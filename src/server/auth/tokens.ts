@@ -12,6 +12,8 @@ import { Hs256Verifier, JwtError } from './hs256.js';
 export interface AccessClaims {
   userId: string;
   familyId: string;
+  /** When the access token expires (ms since the epoch, the service's clock). */
+  expiresAtMs: number;
 }
 
 const ISSUER = 'softphone';
@@ -32,7 +34,8 @@ export class TokenService {
     private readonly accounts: AccountStore,
     private readonly accessTtlSec: number,
     private readonly refreshTtlMs: number,
-    private readonly now: () => number = Date.now,
+    /** The clock expiry is judged by (injected by tests); the gateway uses it too. */
+    readonly now: () => number = Date.now,
   ) {
     this.key = new TextEncoder().encode(secret);
     this.verifier = new Hs256Verifier(this.key);
@@ -69,6 +72,7 @@ export class TokenService {
   async verifyAccess(token: string): Promise<AccessClaims & { user: UserRow }> {
     let sub: unknown;
     let fam: unknown;
+    let exp: unknown;
     try {
       const payload = this.verifier.verify(token, {
         issuer: ISSUER,
@@ -77,15 +81,16 @@ export class TokenService {
       });
       sub = payload.sub;
       fam = payload.fam;
+      exp = payload.exp;
     } catch (err) {
       const expired = err instanceof JwtError && err.reason === 'expired';
       throw new ProtocolError('unauthorized', expired ? 'access token expired' : 'invalid access token');
     }
-    if (typeof sub !== 'string' || !sub || typeof fam !== 'string') throw new ProtocolError('unauthorized', 'invalid access token');
+    if (typeof sub !== 'string' || !sub || typeof fam !== 'string' || typeof exp !== 'number') throw new ProtocolError('unauthorized', 'invalid access token');
     const user = await this.accounts.getUserById(sub);
     if (!user) throw new ProtocolError('unauthorized', 'invalid access token');
     if (await this.accounts.isFamilyRevoked(fam)) throw new ProtocolError('unauthorized', 'session was signed out');
-    return { userId: sub, familyId: fam, user };
+    return { userId: sub, familyId: fam, expiresAtMs: exp * 1000, user };
   }
 
   async refresh(refreshToken: string): Promise<TokenResponse> {

@@ -120,6 +120,13 @@ export async function openClusterBackends(
   if (config.redisUrl && !config.databaseUrl) {
     log.warn('REDIS_URL without DATABASE_URL: accounts and history stay in this node\'s SQLite; run one node only');
   }
+  if (config.databaseUrl && !config.redisUrl) {
+    // Calls, online devices, presence and rate limits would live in each node's memory: several
+    // such nodes on one database ring nobody across nodes and multiply every limit.
+    log.warn(
+      'DATABASE_URL without REDIS_URL: live state (calls, online devices, presence, rate limits) stays in this node\'s memory; run one node only',
+    );
+  }
   const connections: Redis[] = [];
   let storage: Storage | undefined;
   let closing = false;

@@ -105,8 +105,10 @@ export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
     const body = parseBody(LoginRequest, req.body);
     const username = body.username.trim().toLowerCase();
     // Throttled per username whether or not it exists, so the limit reveals nothing.
-    if (await d.limits.exhausted('loginUser', username)) {
-      throw new ProtocolError('rate_limited', 'too many failed sign-ins; try again later', { retryAfterMs: 60_000 });
+    const blockedMs = await d.limits.blockedForMs('loginUser', username);
+    if (blockedMs > 0) {
+      // Retry-After is the real wait (rounded up to whole seconds by the error handler).
+      throw new ProtocolError('rate_limited', 'too many failed sign-ins; try again shortly', { retryAfterMs: blockedMs });
     }
     const user = await d.storage.accounts.getUserByUsername(username);
     // Same work whether or not the user exists: no timing hint either.

@@ -18,6 +18,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '../../shared/protocol/index.js';
+import { makeRoomForDevice } from '../auth/device-cap.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { CallService, DeviceContext } from '../calls/call-service.js';
 import { rooms } from '../calls/notifier.js';
@@ -36,6 +37,8 @@ export interface SocketData {
   ip: string;
   /** Session (refresh-token family) of the access token the socket authenticated with. */
   familyId: string;
+  /** Expiry of that access token (ms): past it, the next event is refused and the socket closed. */
+  accessExpiresAt: number;
 }
 
 type Handler<E extends ClientEventName> = (
@@ -53,6 +56,8 @@ export interface GatewayDeps {
   limits: RateLimits;
   log: Logger;
   ringTimeoutMs: number;
+  /** Device rows per account (auth/device-cap.ts); unlimited when absent. */
+  maxDevicesPerUser?: number;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
 }
@@ -122,7 +127,7 @@ export class Gateway {
       throw new ProtocolError('unauthorized', `handshake: ${describeZodError(parsed.error)}`);
     }
     const auth = parsed.data;
-    const { user, familyId } = await this.d.tokens.verifyAccess(auth.token);
+    const { user, familyId, expiresAtMs } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
     // The device row is a durable write (a sync) only when something changed: a reconnect
     // of a known device reads it and goes on (lastSeenAt is kept to DEVICE_SEEN_RESOLUTION_MS).
@@ -134,6 +139,9 @@ export class Gateway {
       known.name === auth.deviceName &&
       known.appVersion === auth.appVersion &&
       now - known.lastSeenAt < DEVICE_SEEN_RESOLUTION_MS;
+    if (!known && this.d.maxDevicesPerUser !== undefined) {
+      await makeRoomForDevice({ accounts: this.d.storage.accounts, live: this.d.live, log: this.d.log }, user.id, this.d.maxDevicesPerUser);
+    }
     if (!unchanged) {
       // Re-checks ownership inside its transaction (two accounts racing for a new id).
       await this.d.storage.accounts.upsertDevice({
@@ -152,6 +160,7 @@ export class Gateway {
     };
     socket.data.ip = socket.handshake.address;
     socket.data.familyId = familyId;
+    socket.data.accessExpiresAt = expiresAtMs;
   }
 
   private async onConnection(socket: IoSocket): Promise<void> {
@@ -202,6 +211,12 @@ export class Gateway {
         event,
         error: { code: 'bad_request', message: 'every request needs an acknowledgement callback' },
       });
+      return;
+    }
+    if (this.d.tokens.now() >= socket.data.accessExpiresAt) {
+      // The socket outlived its access token: the client refreshes it and reconnects.
+      ack({ ok: false, error: { code: 'unauthorized', message: 'access token expired; reconnect with a fresh one' } });
+      socket.disconnect(true);
       return;
     }
     this.inFlight++;

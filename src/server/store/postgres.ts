@@ -405,7 +405,9 @@ export class PostgresStorage implements Storage {
         this.tx(async (db) => {
           await db.query(`DELETE FROM history WHERE user_id = $1`, [id]);
           const r = await db.query(`DELETE FROM users WHERE id = $1`, [id]);
-          return (r.rowCount ?? 0) > 0;
+          const removed = (r.rowCount ?? 0) > 0;
+          if (removed) await db.query(`INSERT INTO revocations (user_id, at) VALUES ($1, $2)`, [id, Date.now()]);
+          return removed;
         }),
       setPassword: (id, hash) =>
         this.tx(async (db) => {
@@ -414,6 +416,7 @@ export class PostgresStorage implements Storage {
             Date.now(),
             id,
           ]);
+          await db.query(`INSERT INTO revocations (user_id, at) VALUES ($1, $2)`, [id, Date.now()]);
         }),
       updateUser: (id, patch) =>
         this.run(async (db) => {
@@ -491,6 +494,17 @@ export class PostgresStorage implements Storage {
             [familyId],
           );
           return rows.length > 0;
+        }),
+      // An index-only probe of the primary key, every ~250 ms per node.
+      revocationsSince: (afterId) =>
+        this.run(async (db) => {
+          const { rows } = await db.query<Row>(`SELECT id, user_id, at FROM revocations WHERE id > $1 ORDER BY id`, [afterId]);
+          return rows.map((r) => ({ id: Number(r.id), userId: r.user_id as string, at: Number(r.at) }));
+        }),
+      latestRevocationId: () =>
+        this.run(async (db) => {
+          const { rows } = await db.query<Row>(`SELECT coalesce(max(id), 0) AS id FROM revocations`);
+          return Number(rows[0]?.id ?? 0);
         }),
     };
   }
@@ -616,6 +630,14 @@ export class PostgresStorage implements Storage {
           if (owner.rows[0].user_id !== row.userId) {
             throw new ProtocolError('forbidden', 'this device belongs to another account');
           }
+          // Another account's live registration of the token (its session not signed out) is not taken over.
+          const held = await db.query(
+            `SELECT 1 FROM push_registrations p WHERE p.provider = $1 AND p.token = $2 AND p.user_id <> $3
+               AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = p.family_id AND r.revoked_at IS NOT NULL)
+             LIMIT 1`,
+            [row.provider, row.token, row.userId],
+          );
+          if (held.rows.length > 0) throw new ProtocolError('conflict', 'this push token is registered by another account');
           await db.query(`DELETE FROM push_registrations WHERE provider = $1 AND token = $2 AND device_id <> $3`, [
             row.provider,
             row.token,

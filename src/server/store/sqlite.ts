@@ -110,6 +110,12 @@ const MIGRATIONS: string[] = [
      UNIQUE (provider, token)
    );
    CREATE INDEX push_registrations_user ON push_registrations(user_id);`,
+  // 3: sessions ended by `user passwd` / `user remove`, seen by a running server (auth/revocation-watch.ts).
+  `CREATE TABLE revocations (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_id TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );`,
 ];
 
 type Row = Record<string, unknown>;
@@ -369,10 +375,12 @@ export class SqliteStorage implements Storage {
   constructor(file: string) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // First: another process (a second CLI command, the server) may be creating the same
+    // file; every later statement waits for its lock instead of failing "database is locked".
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
     this.migrate();
     // Durability moves from SQLite's own fsync to GroupCommit's asynchronous WAL sync.
     this.walFd = openWalForSync(file);
@@ -387,14 +395,21 @@ export class SqliteStorage implements Storage {
     return new SqliteStorage(path.join(dataDir, 'softphone.db'));
   }
 
+  /**
+   * Safe when several processes open a fresh file at once: the version is read again inside
+   * a write transaction (BEGIN IMMEDIATE), so the second one finds the migrations done.
+   */
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    const current = () => this.db.pragma('user_version', { simple: true }) as number;
+    if (current() >= MIGRATIONS.length) return;
+    this.db
+      .transaction(() => {
+        for (let v = current(); v < MIGRATIONS.length; v++) {
+          this.db.exec(MIGRATIONS[v]!);
+          this.db.pragma(`user_version = ${v + 1}`);
+        }
+      })
+      .immediate();
   }
 
   async ready(): Promise<boolean> {
@@ -460,7 +475,15 @@ export class SqliteStorage implements Storage {
       familyRevoked: db.prepare(
         `SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL LIMIT 1`,
       ),
+      insertRevocation: db.prepare(`INSERT INTO revocations (user_id, at) VALUES (?, ?)`),
+      revocationsSince: db.prepare(`SELECT id, user_id, at FROM revocations WHERE id > ? ORDER BY id`),
+      latestRevocation: db.prepare(`SELECT coalesce(max(id), 0) AS id FROM revocations`),
     };
+    // PRAGMA data_version changes only when another connection (the CLI) committed: while it
+    // stays the same, and this connection wrote no revocation, a poll reads nothing.
+    let seenDataVersion = -1;
+    let localRevocation = true;
+    const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
     const getUser = (id: string) => {
       const r = s.userById.get(id) as Row | undefined;
       return r ? userFromRow(r) : undefined;
@@ -485,12 +508,17 @@ export class SqliteStorage implements Storage {
       removeUser: (id) =>
         this.write(() => {
           s.deleteUserHistory.run(id);
-          return s.deleteUser.run(id).changes > 0;
+          const removed = s.deleteUser.run(id).changes > 0;
+          if (removed) s.insertRevocation.run(id, Date.now());
+          localRevocation = true;
+          return removed;
         }),
       setPassword: (id, hash) =>
         this.write(() => {
           s.setPassword.run(hash, id);
           s.revokeUserTokens.run(Date.now(), id);
+          s.insertRevocation.run(id, Date.now());
+          localRevocation = true;
         }),
       updateUser: (id, patch) =>
         this.write(() => {
@@ -548,6 +576,18 @@ export class SqliteStorage implements Storage {
           s.revokeFamily.run(at, familyId);
         }),
       isFamilyRevoked: async (familyId) => s.familyRevoked.get(familyId) !== undefined,
+      revocationsSince: async (afterId) => {
+        const version = dataVersion();
+        if (version === seenDataVersion && !localRevocation) return [];
+        seenDataVersion = version;
+        localRevocation = false;
+        return (s.revocationsSince.all(afterId) as Row[]).map((r) => ({
+          id: r.id as number,
+          userId: r.user_id as string,
+          at: r.at as number,
+        }));
+      },
+      latestRevocationId: async () => (s.latestRevocation.get() as { id: number }).id,
     };
   }
 
@@ -640,6 +680,12 @@ export class SqliteStorage implements Storage {
       device: db.prepare(`SELECT user_id FROM devices WHERE id = ?`),
       get: db.prepare(`SELECT * FROM push_registrations WHERE device_id = ?`),
       ofUser: db.prepare(`SELECT * FROM push_registrations WHERE user_id = ? ORDER BY created_at`),
+      // Another account's live registration of the token (its session not signed out).
+      tokenHeldByOther: db.prepare(
+        `SELECT 1 FROM push_registrations p WHERE p.provider = ? AND p.token = ? AND p.user_id <> ?
+           AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = p.family_id AND r.revoked_at IS NOT NULL)
+         LIMIT 1`,
+      ),
       dropSameToken: db.prepare(
         `DELETE FROM push_registrations WHERE provider = ? AND token = ? AND device_id <> ?`,
       ),
@@ -661,6 +707,9 @@ export class SqliteStorage implements Storage {
           const owner = s.device.get(row.deviceId) as Row | undefined;
           if (!owner) throw new ProtocolError('not_found', 'no such device');
           if (owner.user_id !== row.userId) throw new ProtocolError('forbidden', 'this device belongs to another account');
+          if (s.tokenHeldByOther.get(row.provider, row.token, row.userId)) {
+            throw new ProtocolError('conflict', 'this push token is registered by another account');
+          }
           s.dropSameToken.run(row.provider, row.token, row.deviceId);
           s.upsert.run({
             deviceId: row.deviceId,

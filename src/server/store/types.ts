@@ -50,9 +50,9 @@ export interface AccountStore {
   listUsers(): Promise<UserRow[]>;
   /** Case-insensitive match on username or display name, ordered by display name. */
   searchUsers(query: string, limit: number): Promise<UserRow[]>;
-  /** Removes the user, their devices, tokens and own history. */
+  /** Removes the user, their devices, tokens and own history; records a revocation. */
   removeUser(id: string): Promise<boolean>;
-  /** Sets a new password hash and revokes every refresh token of the user. */
+  /** Sets a new password hash, revokes every refresh token of the user and records a revocation. */
   setPassword(id: string, passwordHash: string): Promise<void>;
   updateUser(id: string, patch: Partial<Pick<UserRow, 'status' | 'callWaiting' | 'lastSeenMissedAt' | 'displayName'>>): Promise<UserRow | undefined>;
 
@@ -67,6 +67,19 @@ export interface AccountStore {
   useRefreshToken(tokenHash: string, at: number): Promise<boolean>;
   revokeFamily(familyId: string, at: number): Promise<void>;
   isFamilyRevoked(familyId: string): Promise<boolean>;
+  /**
+   * Revocations (password change, removal) recorded after `afterId`, oldest first, by any
+   * process sharing the store (the CLI runs in its own). Cheap when nothing was written.
+   */
+  revocationsSince(afterId: number): Promise<RevocationRow[]>;
+  /** The id of the newest revocation (0 when none): where a watcher starts. */
+  latestRevocationId(): Promise<number>;
+}
+
+export interface RevocationRow {
+  id: number;
+  userId: string;
+  at: number;
 }
 
 /** The durable trace of a call, written at start, answer and end. */

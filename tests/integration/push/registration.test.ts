@@ -124,14 +124,19 @@ describe('replacement and removal', () => {
     expect(await server.storage.push.listPushRegistrations(phone.userId)).toHaveLength(1);
   });
 
-  it('a token moves with the phone: another account signing in on it takes it over', async () => {
+  it("a token moves between one account's devices; another account's live registration is not taken over", async () => {
     const token = apnsToken();
     const a = await device('yoko', { kind: 'ios' });
     await a.request('push:register', { provider: 'apns', token, bundleId: BUNDLE, environment: 'production' });
-    const b = await device('zack', { kind: 'ios' });
-    await b.request('push:register', { provider: 'apns', token, bundleId: BUNDLE, environment: 'production' });
+    const a2 = await device('yoko', { kind: 'ios' });
+    await a2.request('push:register', { provider: 'apns', token, bundleId: BUNDLE, environment: 'production' });
     expect(await server.storage.push.getPushRegistration(a.deviceId)).toBeUndefined();
-    expect((await server.storage.push.getPushRegistration(b.deviceId))?.userId).toBe(b.userId);
+    expect((await server.storage.push.getPushRegistration(a2.deviceId))?.userId).toBe(a2.userId);
+    const b = await device('zack', { kind: 'ios' });
+    await expect(
+      b.request('push:register', { provider: 'apns', token, bundleId: BUNDLE, environment: 'production' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    expect((await server.storage.push.getPushRegistration(a2.deviceId))?.token).toBe(token);
   });
 
   it('push:unregister, DELETE /api/push and logout with deviceId remove it', async () => {

@@ -115,4 +115,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'revocations seen by every node (user passwd / user remove)',
+    sql: `
+      CREATE TABLE revocations (
+        id BIGSERIAL PRIMARY KEY,
+        user_id TEXT COLLATE "C" NOT NULL,
+        at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
