@@ -20,14 +20,13 @@ import {
   type MediaSignal,
   type PresenceStatus,
   type SetStatus,
-  type DeviceKind,
   type DirectoryEntry,
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
 } from '../shared/protocol/index.js';
-import { normalizeUsername, type CallInfo, type ConnectionState, type SessionState } from '../shared/contract.js';
-import { normalizeUrl, type Fetch } from './api-client.js';
+import { normalizeUsername, type CallInfo, type SessionState } from '../shared/contract.js';
+import { normalizeUrl } from './api-client.js';
 import { CallPolicy } from './call-policy.js';
 import { errorBody } from './errors.js';
 import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
@@ -35,66 +34,11 @@ import { CallRegistry } from './call-registry.js';
 import { Connection } from './connection.js';
 import { TokenSession } from './token-session.js';
 import { Emitter } from './emitter.js';
-import { hostTimers, silentLogger, type CoreLogger, type KeyValueStore, type Timers } from './ports.js';
-import type { SignalingFactory, SignalingLink } from './signaling.js';
+import { hostTimers, silentLogger, type CoreLogger, type Timers } from './ports.js';
+import type { SignalingLink } from './signaling.js';
+import type { DeviceIdentity, SoftphoneEvents, SoftphoneOptions } from './softphone-options.js';
 
-export interface DeviceIdentity {
-  deviceId: string;
-  kind: DeviceKind;
-  name: string;
-  appVersion: string;
-}
-
-export interface SoftphoneOptions {
-  device: DeviceIdentity;
-  store: KeyValueStore;
-  fetch?: Fetch;
-  log?: CoreLogger;
-  /** Application heartbeat; a dead connection is detected within two intervals. */
-  heartbeatIntervalMs?: number;
-  reconnectBaseMs?: number;
-  reconnectMaxMs?: number;
-  requestTimeoutMs?: number;
-  /** How long an ended call stays in the state (so the UI can show the outcome). */
-  endedCallLingerMs?: number;
-  /** Ringing calls are ended locally when signaling stays lost this long. */
-  ringingLossGraceMs?: number;
-  /**
-   * Runs `fn` exclusively among every instance sharing `store` (several
-   * browser tabs share one refresh token; the web host passes a Web Locks
-   * based lock). Without it, refreshes are serialised within this instance only.
-   */
-  exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
-  /** The clock (epoch ms); defaults to the timers' clock. */
-  now?: () => number;
-  /** Timers and clock (fake ones in unit tests); defaults to the host's. */
-  timers?: Timers;
-  /** Builds the signaling link (a fake in unit tests); defaults to socket.io. */
-  createSignaling?: SignalingFactory;
-  /** Jitter source for reconnect backoff. */
-  random?: () => number;
-}
-
-export interface SoftphoneEvents extends Record<string, unknown> {
-  state: SessionState;
-  /** Media signaling from the far end for a call active on this device. */
-  signal: { callId: string; fromDeviceId: string; signal: MediaSignal };
-  presence: { userId: string; presence: PresenceStatus };
-  /** A call started ringing on this device. */
-  ring: CallInfo;
-  /** A call stopped ringing on this device (answered here or elsewhere, cancelled, missed…). */
-  'ring-stopped': CallInfo;
-  /** A new missed-call record arrived. */
-  missed: { record: HistoryRecord; missedCount: number };
-  connection: ConnectionState;
-  /**
-   * This device should run (or start preparing) media for the call: the user answers it
-   * here (the microphone opens while the answer travels) or it became active here.
-   */
-  'media-wanted': { callId: string };
-  /** Media for the call must stop now (hung up, held elsewhere, ended, answer failed). */
-  'media-released': { callId: string };
-}
+export type { DeviceIdentity, SoftphoneEvents, SoftphoneOptions } from './softphone-options.js';
 
 export { RESTART_MAX_DELAY_MS, RESTART_RETRY_WINDOW_MS } from './connection.js';
 
@@ -163,6 +107,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       exclusive: opts.exclusive,
       onTokens: (user) => {
         if (this.state.user?.displayName !== user.displayName) this.update({ user });
+        void this.renewSocketToken();
       },
       onExpired: () => void this.signOutExpired(),
     });
@@ -453,6 +398,16 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     if (history === 'reload') this.update({ history: (await this.historyPage()).items });
     else if (history !== this.state.history) this.update({ history });
     await this.tokens.persist(this.state.user ?? undefined);
+  }
+
+  /** A refreshed access token renews the open socket's authorization (no reconnect needed). */
+  private async renewSocketToken(): Promise<void> {
+    if (!this.connected) return; // the next handshake carries the fresh token anyway
+    try {
+      await this.request('session:token', { token: await this.tokens.validAccessToken() });
+    } catch (err) {
+      this.log.warn('could not renew the socket token; the next reconnect will', { error: errorBody(err) });
+    }
   }
 
   private async signOutExpired(): Promise<void> {

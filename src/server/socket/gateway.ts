@@ -263,6 +263,14 @@ export class Gateway {
     };
     return {
       'session:ping': async () => ({ now: Date.now() }),
+      'session:token': async (socket, req) => {
+        const fresh = await this.d.tokens.verifyAccess(req.token);
+        if (fresh.user.id !== socket.data.ctx.userId || fresh.familyId !== socket.data.familyId) {
+          throw new ProtocolError('forbidden', 'that token belongs to another session');
+        }
+        socket.data.accessExpiresAt = Math.max(socket.data.accessExpiresAt, fresh.expiresAtMs);
+        return { expiresAt: socket.data.accessExpiresAt };
+      },
       'session:sync': async (socket, req) => {
         const u = await user(socket);
         const { calls: live, ended } = await calls.sync(socket.data.ctx, req.calls);

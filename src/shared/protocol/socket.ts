@@ -70,6 +70,15 @@ export const clientEvents = {
     request: z.object({}).strict(),
     response: z.object({ now: Timestamp }),
   },
+  /**
+   * Hands the open socket the access token the client just refreshed (same session), so the
+   * socket's authorization is renewed without a reconnect; the server refuses events on a
+   * socket whose token expired.
+   */
+  'session:token': {
+    request: z.object({ token: z.string().min(10).max(4096) }).strict(),
+    response: z.object({ expiresAt: Timestamp }),
+  },
   /** After every (re)connect: the client lists the calls it believes are live. */
   'session:sync': {
     request: z.object({ calls: z.array(Id).max(16) }).strict(),

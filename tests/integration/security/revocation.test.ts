@@ -106,4 +106,26 @@ describe('revocation of open sockets', () => {
       clockOffsetMs = 0;
     }
   });
+
+  it('a socket handed its refreshed token (session:token) keeps working past the first token; another session\'s token is refused', async () => {
+    const ttlMs = server.config.accessTokenTtlSec * 1000;
+    await server.addUser('rev-erin');
+    const first = await server.login('rev-erin');
+    const d = await connectDevice(server, 'rev-erin', { token: first.accessToken });
+    open.push(d);
+    try {
+      // The client refreshes ahead of expiry and hands the new token to its open socket.
+      clockOffsetMs = Math.floor(ttlMs * 0.8);
+      const fresh = await server.api.refresh(first.refreshToken);
+      const renewed = await d.request('session:token', { token: fresh.accessToken });
+      expect(renewed.expiresAt).toBeGreaterThan(Date.now() + ttlMs);
+      clockOffsetMs = ttlMs + 1_000;
+      await expect(d.request('session:ping', {})).resolves.toMatchObject({ now: expect.any(Number) });
+      // A token of another sign-in of the same user is not this socket's session.
+      const other = await server.login('rev-erin');
+      await expect(d.request('session:token', { token: other.accessToken })).rejects.toMatchObject({ code: 'forbidden' });
+    } finally {
+      clockOffsetMs = 0;
+    }
+  });
 });
