@@ -20,3 +20,8 @@ export function decodeCursor(cursor: string): Cursor {
   }
   return { endedAt, id };
 }
+
+/** Where a page starts: after the cursor's item, or from the newest record. */
+export function pageStart(cursor: string | undefined): Cursor {
+  return cursor ? decodeCursor(cursor) : { endedAt: Number.MAX_SAFE_INTEGER, id: '\uffff' };
+}

@@ -19,25 +19,19 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageStart } from './cursor.js';
+import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, tokenFromRow, userFromRow, type Row } from './rows.js';
 import { POSTGRES_MIGRATIONS, type Migration } from './migrations/postgres.js';
 import type {
   AccountStore,
-  CallJournalRow,
-  DeviceRow,
   HistoryPage,
   HistoryStore,
-  PushRegistrationRow,
   PushStore,
-  RefreshTokenRow,
   Storage,
-  UserRow,
 } from './types.js';
 
-type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 export interface PostgresOptions {
@@ -81,102 +75,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-function num(v: unknown): number {
-  return v as number;
-}
 
-function numOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : (v as number);
-}
 
-function userFromRow(r: Row): UserRow {
-  return {
-    id: r.id as string,
-    username: r.username as string,
-    displayName: r.display_name as string,
-    passwordHash: r.password_hash as string,
-    status: r.status as UserRow['status'],
-    callWaiting: r.call_waiting === true,
-    lastSeenMissedAt: num(r.last_seen_missed_at),
-    createdAt: num(r.created_at),
-  };
-}
 
-function deviceFromRow(r: Row): DeviceRow {
-  return {
-    id: r.id as string,
-    userId: r.user_id as string,
-    kind: r.kind as DeviceRow['kind'],
-    name: r.name as string,
-    appVersion: r.app_version as string,
-    createdAt: num(r.created_at),
-    lastSeenAt: num(r.last_seen_at),
-  };
-}
 
-function tokenFromRow(r: Row): RefreshTokenRow {
-  return {
-    tokenHash: r.token_hash as string,
-    userId: r.user_id as string,
-    familyId: r.family_id as string,
-    createdAt: num(r.created_at),
-    expiresAt: num(r.expires_at),
-    usedAt: numOrNull(r.used_at),
-    revokedAt: numOrNull(r.revoked_at),
-  };
-}
 
-function pushFromRow(r: Row): PushRegistrationRow {
-  const alg = (r.e2e_alg as 'p256' | 'x25519' | null) ?? null;
-  return {
-    deviceId: r.device_id as string,
-    userId: r.user_id as string,
-    familyId: r.family_id as string,
-    provider: r.provider as PushRegistrationRow['provider'],
-    token: r.token as string,
-    bundleId: (r.bundle_id as string | null) ?? null,
-    environment: (r.environment as PushRegistrationRow['environment']) ?? null,
-    e2e: alg ? { alg, publicKey: r.e2e_public_key as string } : null,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
 
-function journalFromRow(r: Row): CallJournalRow {
-  return {
-    callId: r.call_id as string,
-    caller: r.caller as UserSummary,
-    callee: r.callee as UserSummary,
-    callerDeviceId: r.caller_device_id as string,
-    createdAt: num(r.created_at),
-    answeredAt: numOrNull(r.answered_at),
-    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
-    endedAt: numOrNull(r.ended_at),
-    outcome: (r.outcome as CallJournalRow['outcome']) ?? null,
-    endReason: (r.end_reason as CallJournalRow['endReason']) ?? null,
-  };
-}
 
-function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord {
-  const answeredAt = numOrNull(r.answered_at);
-  const endedAt = num(r.ended_at);
-  const missed = r.missed === true;
-  return {
-    id: r.id as string,
-    callId: r.call_id as string,
-    direction: r.direction as HistoryRecord['direction'],
-    peer: r.peer as UserSummary,
-    outcome: r.outcome as HistoryRecord['outcome'],
-    endReason: r.end_reason as HistoryRecord['endReason'],
-    missed,
-    startedAt: num(r.started_at),
-    answeredAt,
-    endedAt,
-    durationSec: answeredAt === null ? 0 : Math.max(0, Math.round((endedAt - answeredAt) / 1000)),
-    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
-    seen: !missed || endedAt <= lastSeenMissedAt,
-  };
-}
 
 function pgCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? ((err as { code?: unknown }).code as string | undefined) : undefined;
@@ -519,7 +424,7 @@ export class PostgresStorage implements Storage {
          WHERE h.call_id = $1 ORDER BY h.user_id`,
         [callId],
       );
-      return rows.map((r) => historyFromRow(r, num(r.seen_up_to)));
+      return rows.map((r) => historyFromRow(r, Number(r.seen_up_to)));
     };
     const minAge = this.opts.recoverMinAgeMs ?? 0;
 
@@ -590,18 +495,13 @@ export class PostgresStorage implements Storage {
         }),
       listHistory: (userId, { cursor, limit, lastSeenMissedAt }): Promise<HistoryPage> =>
         this.run(async (db) => {
-          const c = cursor ? decodeCursor(cursor) : { endedAt: Number.MAX_SAFE_INTEGER, id: '\uffff' };
+          const c = pageStart(cursor);
           const { rows } = await db.query<Row>(
             `SELECT * FROM history WHERE user_id = $1 AND (ended_at < $2 OR (ended_at = $2 AND id < $3))
              ORDER BY ended_at DESC, id DESC LIMIT $4`,
             [userId, c.endedAt, c.id, limit + 1],
           );
-          const items = rows.slice(0, limit).map((r) => historyFromRow(r, lastSeenMissedAt));
-          const last = items[items.length - 1];
-          return {
-            items,
-            nextCursor: rows.length > limit && last ? encodeCursor({ endedAt: last.endedAt, id: last.id }) : null,
-          };
+          return historyPage(rows, limit, lastSeenMissedAt);
         }),
       missedCount: (userId, since) =>
         this.run(async (db) => {

@@ -16,185 +16,26 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import type {
   AccountStore,
-  CallJournalRow,
-  DeviceRow,
   HistoryPage,
   HistoryStore,
   JournalStartRow,
-  PushRegistrationRow,
   PushStore,
   RefreshTokenRow,
   Storage,
-  UserRow,
 } from './types.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageStart } from './cursor.js';
+import { SQLITE_MIGRATIONS as MIGRATIONS } from './migrations/sqlite.js';
+import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, userFromRow, type Row } from './rows.js';
 
-const MIGRATIONS: string[] = [
-  `CREATE TABLE users (
-     id TEXT PRIMARY KEY,
-     username TEXT NOT NULL UNIQUE,
-     display_name TEXT NOT NULL,
-     password_hash TEXT NOT NULL,
-     status TEXT NOT NULL DEFAULT 'available',
-     call_waiting INTEGER NOT NULL DEFAULT 0,
-     last_seen_missed_at INTEGER NOT NULL DEFAULT 0,
-     created_at INTEGER NOT NULL
-   );
-   CREATE TABLE devices (
-     id TEXT PRIMARY KEY,
-     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-     kind TEXT NOT NULL,
-     name TEXT NOT NULL,
-     app_version TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     last_seen_at INTEGER NOT NULL
-   );
-   CREATE INDEX devices_user ON devices(user_id);
-   CREATE TABLE refresh_tokens (
-     token_hash TEXT PRIMARY KEY,
-     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-     family_id TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL,
-     used_at INTEGER,
-     revoked_at INTEGER
-   );
-   CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
-   CREATE TABLE calls (
-     call_id TEXT PRIMARY KEY,
-     caller TEXT NOT NULL,
-     callee TEXT NOT NULL,
-     caller_device_id TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     answered_at INTEGER,
-     answered_device_id TEXT,
-     ended_at INTEGER,
-     outcome TEXT,
-     end_reason TEXT
-   );
-   CREATE INDEX calls_unfinished ON calls(created_at) WHERE ended_at IS NULL;
-   CREATE TABLE history (
-     id TEXT PRIMARY KEY,
-     call_id TEXT NOT NULL,
-     user_id TEXT NOT NULL,
-     direction TEXT NOT NULL,
-     peer TEXT NOT NULL,
-     outcome TEXT NOT NULL,
-     end_reason TEXT NOT NULL,
-     missed INTEGER NOT NULL,
-     started_at INTEGER NOT NULL,
-     answered_at INTEGER,
-     ended_at INTEGER NOT NULL,
-     answered_device_id TEXT,
-     UNIQUE (call_id, user_id)
-   );
-   CREATE INDEX history_user ON history(user_id, ended_at DESC, id DESC);
-   CREATE INDEX history_missed ON history(user_id, ended_at) WHERE missed = 1;`,
-  // 2: push credentials of mobile devices (src/server/push, docs/mobile.md).
-  `CREATE TABLE push_registrations (
-     device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
-     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-     family_id TEXT NOT NULL,
-     provider TEXT NOT NULL,
-     token TEXT NOT NULL,
-     bundle_id TEXT,
-     environment TEXT,
-     e2e_alg TEXT,
-     e2e_public_key TEXT,
-     created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL,
-     UNIQUE (provider, token)
-   );
-   CREATE INDEX push_registrations_user ON push_registrations(user_id);`,
-  // 3: sessions ended by `user passwd` / `user remove`, seen by a running server (auth/revocation-watch.ts).
-  `CREATE TABLE revocations (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     user_id TEXT NOT NULL,
-     at INTEGER NOT NULL
-   );`,
-];
 
-type Row = Record<string, unknown>;
 
-function userFromRow(r: Row): UserRow {
-  return {
-    id: r.id as string,
-    username: r.username as string,
-    displayName: r.display_name as string,
-    passwordHash: r.password_hash as string,
-    status: r.status as UserRow['status'],
-    callWaiting: r.call_waiting === 1,
-    lastSeenMissedAt: r.last_seen_missed_at as number,
-    createdAt: r.created_at as number,
-  };
-}
 
-function deviceFromRow(r: Row): DeviceRow {
-  return {
-    id: r.id as string,
-    userId: r.user_id as string,
-    kind: r.kind as DeviceRow['kind'],
-    name: r.name as string,
-    appVersion: r.app_version as string,
-    createdAt: r.created_at as number,
-    lastSeenAt: r.last_seen_at as number,
-  };
-}
 
-function pushFromRow(r: Row): PushRegistrationRow {
-  const alg = (r.e2e_alg as 'p256' | 'x25519' | null) ?? null;
-  return {
-    deviceId: r.device_id as string,
-    userId: r.user_id as string,
-    familyId: r.family_id as string,
-    provider: r.provider as PushRegistrationRow['provider'],
-    token: r.token as string,
-    bundleId: (r.bundle_id as string | null) ?? null,
-    environment: (r.environment as PushRegistrationRow['environment']) ?? null,
-    e2e: alg ? { alg, publicKey: r.e2e_public_key as string } : null,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-  };
-}
 
-function journalFromRow(r: Row): CallJournalRow {
-  return {
-    callId: r.call_id as string,
-    caller: JSON.parse(r.caller as string) as UserSummary,
-    callee: JSON.parse(r.callee as string) as UserSummary,
-    callerDeviceId: r.caller_device_id as string,
-    createdAt: r.created_at as number,
-    answeredAt: (r.answered_at as number | null) ?? null,
-    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
-    endedAt: (r.ended_at as number | null) ?? null,
-    outcome: (r.outcome as CallJournalRow['outcome']) ?? null,
-    endReason: (r.end_reason as CallJournalRow['endReason']) ?? null,
-  };
-}
 
-function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord {
-  const answeredAt = (r.answered_at as number | null) ?? null;
-  const endedAt = r.ended_at as number;
-  return {
-    id: r.id as string,
-    callId: r.call_id as string,
-    direction: r.direction as HistoryRecord['direction'],
-    peer: JSON.parse(r.peer as string) as UserSummary,
-    outcome: r.outcome as HistoryRecord['outcome'],
-    endReason: r.end_reason as HistoryRecord['endReason'],
-    missed: r.missed === 1,
-    startedAt: r.started_at as number,
-    answeredAt,
-    endedAt,
-    durationSec: answeredAt === null ? 0 : Math.max(0, Math.round((endedAt - answeredAt) / 1000)),
-    answeredDeviceId: (r.answered_device_id as string | null) ?? null,
-    seen: r.missed !== 1 || endedAt <= lastSeenMissedAt,
-  };
-}
 
 type Write = { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 type Committed = { batch: Write[]; results: { ok: boolean; value: unknown }[] };
@@ -659,14 +500,9 @@ export class SqliteStorage implements Storage {
           );
         }),
       listHistory: async (userId, { cursor, limit, lastSeenMissedAt }): Promise<HistoryPage> => {
-        const c = cursor ? decodeCursor(cursor) : { endedAt: Number.MAX_SAFE_INTEGER, id: '\uffff' };
+        const c = pageStart(cursor);
         const rows = s.page.all(userId, c.endedAt, c.endedAt, c.id, limit + 1) as Row[];
-        const items = rows.slice(0, limit).map((r) => historyFromRow(r, lastSeenMissedAt));
-        const last = items[items.length - 1];
-        return {
-          items,
-          nextCursor: rows.length > limit && last ? encodeCursor({ endedAt: last.endedAt, id: last.id }) : null,
-        };
+        return historyPage(rows, limit, lastSeenMissedAt);
       },
       missedCount: async (userId, since) => (s.missed.get(userId, since) as { n: number }).n,
       recordsForCall: async (callId) =>
