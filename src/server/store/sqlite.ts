@@ -70,7 +70,7 @@ class GroupCommit {
   private readonly savepoint: Database.Statement;
   private readonly release: Database.Statement;
   private readonly rollbackTo: Database.Statement;
-  private readonly commitBatch: (batch: Write[], results: { ok: boolean; value: unknown }[]) => void;
+  private readonly commitBatch: Database.Transaction<(batch: Write[], results: { ok: boolean; value: unknown }[]) => void>;
 
   constructor(
     private readonly db: Database.Database,
@@ -124,7 +124,10 @@ class GroupCommit {
     }
     const results: { ok: boolean; value: unknown }[] = [];
     try {
-      this.commitBatch(batch, results);
+      // IMMEDIATE: take the write lock before the first read, so a write that reads first
+      // (user add checks the name) waits for another process's writer (busy_timeout) instead
+      // of failing "database is locked" when its read snapshot cannot be upgraded.
+      this.commitBatch.immediate(batch, results);
     } catch (err) {
       for (const item of batch) item.reject(err);
       this.notifyIdle();
@@ -267,7 +270,12 @@ export class SqliteStorage implements Storage {
     if (this.closed) return;
     await this.writes.drained();
     this.closed = true;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // Best effort: another process may be using the file (a CLI command next to the server).
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // The WAL is checkpointed by whoever closes last, or at the next open.
+    }
     this.db.close();
     if (this.walFd !== null) fs.closeSync(this.walFd);
   }
