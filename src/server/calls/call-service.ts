@@ -1,17 +1,8 @@
 /**
- * Multi-device call routing: the server-side call state machine.
- *
- *   ringing ──accept──► answered ──hangup / device lost──► ended (completed)
- *      │
- *      ├─ every ringing device declined ─► ended (declined)
- *      ├─ caller cancelled ──────────────► ended (cancelled)
- *      ├─ ring deadline passed ──────────► ended (missed)
- *      └─ caller lost / server restart ──► ended (failed)
- *   (busy and dnd end the call at once, before any device rings)
- *
- * Every transition is a compare-and-set on the live call's version, so the
- * first device to accept wins even when several race, on one node or many.
- * Every call ends with exactly one durable history record per participant,
+ * Multi-device call routing: the server-side call state machine (diagram and policies in
+ * docs/protocol.md, "Call state machine"). Every transition is a compare-and-set on the
+ * live call's version, so the first device to accept wins even when several race, on one
+ * node or many. Every call ends with exactly one durable history record per participant,
  * committed before the final acknowledgement.
  */
 import { randomUUID } from 'node:crypto';

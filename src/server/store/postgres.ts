@@ -4,18 +4,14 @@
  * (sqlite.ts); what differs is how atomicity is obtained when several
  * processes write at once:
  *
- * - Migrations run at start in one transaction holding an advisory lock, so
- *   nodes starting together apply each migration exactly once.
- * - History records are unique per (call_id, user_id) and inserted with
- *   ON CONFLICT DO NOTHING: two nodes finishing the same call write one
- *   record per participant.
+ * - Migrations (migrations/postgres.ts) run under an advisory lock.
+ * - History records: UNIQUE (call_id, user_id) + ON CONFLICT DO NOTHING, so
+ *   two nodes finishing the same call write one record per participant.
  * - A refresh token is spent by `UPDATE … WHERE used_at IS NULL`: of two
  *   nodes presenting it at once, exactly one sees a changed row.
- * - Devices are claimed with an upsert that only updates a row of the same
- *   user, so a device id can never move to another account.
+ * - A device upsert only updates a row of the same user (ids never move).
  *
- * Commits are durable before they resolve (PostgreSQL's default
- * synchronous_commit=on); PostgreSQL itself groups concurrent commits.
+ * Commits are durable before they resolve (synchronous_commit=on).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -23,14 +19,11 @@ import { ProtocolError } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
 import { pageStart } from './cursor.js';
 import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, tokenFromRow, userFromRow, type Row } from './rows.js';
-import { POSTGRES_MIGRATIONS, type Migration } from './migrations/postgres.js';
-import type {
-  AccountStore,
-  HistoryPage,
-  HistoryStore,
-  PushStore,
-  Storage,
-} from './types.js';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations/postgres.js';
+import { fold, pgCode, redactUrl, TYPES } from './pg-helpers.js';
+import type { AccountStore, HistoryPage, HistoryStore, PushStore, Storage } from './types.js';
+
+export { redactUrl };
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -46,93 +39,6 @@ export interface PostgresOptions {
    * written, live state not yet) must not be ended as `server_restart`.
    */
   recoverMinAgeMs?: number;
-}
-
-/** Arbitrary constant: the advisory lock every node takes while migrating. */
-const MIGRATION_LOCK_KEY = '7237119044925105006';
-
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
-/** ASCII-only case folding, exactly like SQLite's NOCASE collation and LIKE. */
-const fold = (expr: string) => `translate(${expr}, '${UPPER}', '${LOWER}')`;
-
-/** PostgreSQL's type oid of BIGINT (int8). */
-const INT8_OID = 20;
-/** BIGINT (ms timestamps, counts) as JS numbers; every value we store is far below 2^53. */
-const TYPES = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
-};
-
-/** The URL without its password, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-
-
-
-
-
-
-
-
-function pgCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null ? ((err as { code?: unknown }).code as string | undefined) : undefined;
-}
-
-/**
- * Applies the migrations this database lacks, in one transaction under an
- * advisory lock: a second node starting at the same moment waits, then finds
- * nothing left to do. Returns the versions applied.
- */
-export async function migratePostgres(
-  pool: pg.Pool,
-  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
-  log?: Logger,
-): Promise<number[]> {
-  const client = await pool.connect();
-  const applied: number[] = [];
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-         version INTEGER PRIMARY KEY,
-         name TEXT NOT NULL,
-         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-       )`,
-    );
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const done = new Set(rows.map((r) => r.version));
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (done.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-      applied.push(m.version);
-    }
-    await client.query('COMMIT');
-    const newest = Math.max(0, ...done);
-    const known = Math.max(0, ...migrations.map((m) => m.version));
-    if (newest > known) {
-      // A newer node migrated already (rolling upgrade). Migrations only add,
-      // so this older code keeps working; say so in case it does not.
-      log?.warn({ databaseVersion: newest, codeVersion: known }, 'database schema is newer than this server');
-    }
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-  if (applied.length > 0) log?.info({ applied }, 'database migrated');
-  return applied;
 }
 
 export class PostgresStorage implements Storage {

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL schema, one migration per entry, applied in order by
- * `migratePostgres` (store/postgres.ts) and recorded in `schema_migrations`.
+ * `migratePostgres` (below) and recorded in `schema_migrations`.
  * Never edit a migration that has shipped: add a new one.
  *
  * The schema mirrors SQLite's (store/sqlite.ts) so both stores answer
@@ -8,6 +8,8 @@
  * compared or sorted uses the "C" collation (byte order, like SQLite's
  * BINARY), so history cursors page the same whatever the database's locale.
  */
+import type pg from 'pg';
+import type { Logger } from '../../logger.js';
 export interface Migration {
   version: number;
   name: string;
@@ -127,3 +129,54 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/** Arbitrary constant: the advisory lock every node takes while migrating. */
+const MIGRATION_LOCK_KEY = '7237119044925105006';
+
+/**
+ * Applies the migrations this database lacks, in one transaction under an
+ * advisory lock: a second node starting at the same moment waits, then finds
+ * nothing left to do. Returns the versions applied.
+ */
+export async function migratePostgres(
+  pool: pg.Pool,
+  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
+  log?: Logger,
+): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    const newest = Math.max(0, ...done);
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    if (newest > known) {
+      // A newer node migrated already (rolling upgrade). Migrations only add,
+      // so this older code keeps working; say so in case it does not.
+      log?.warn({ databaseVersion: newest, codeVersion: known }, 'database schema is newer than this server');
+    }
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+  if (applied.length > 0) log?.info({ applied }, 'database migrated');
+  return applied;
+}
