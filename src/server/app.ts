@@ -208,7 +208,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const singleNode = !cluster && !overrides.configureIo && !overrides.storage && !overrides.live;
   const notifier = socketNotifier(io, singleNode);
   // A revoked session (logout, stolen refresh token replayed) loses its open sockets too, on every node.
-  tokens.onRevoke = (familyId) => io.in(rooms.family(familyId)).disconnectSockets(true);
+  tokens.on('revoked', (familyId) => io.in(rooms.family(familyId)).disconnectSockets(true));
   // `user passwd` / `user remove` (another process) end all of the user's sockets within ~250 ms.
   const revocations = new RevocationWatch(storage.accounts, (userId) => io.in(rooms.user(userId)).disconnectSockets(true), log);
   const presence = new PresenceService(storage.accounts, live, notifier, { cacheStatus: singleNode });

@@ -4,6 +4,7 @@
  * rotated on every use; presenting a used token again (reuse) revokes its whole family.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { SignJWT } from 'jose';
 import { ProtocolError, type TokenResponse } from '../../shared/protocol/index.js';
 import type { AccountStore, UserRow } from '../store/types.js';
@@ -23,11 +24,15 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export class TokenService {
+/** What the token service tells its subscribers (the socket layer closes a revoked session's sockets). */
+export interface TokenServiceEvents {
+  /** A session (refresh-token family) was revoked: logout, or a rotated token presented again. */
+  revoked: [familyId: string];
+}
+
+export class TokenService extends EventEmitter<TokenServiceEvents> {
   private readonly key: Uint8Array;
   private readonly verifier: Hs256Verifier;
-  /** Called after a session is revoked (logout, refresh-token reuse): its open sockets are closed. */
-  onRevoke: (familyId: string) => void = () => {};
 
   constructor(
     secret: string,
@@ -37,6 +42,7 @@ export class TokenService {
     /** The clock expiry is judged by (injected by tests); the gateway uses it too. */
     readonly now: () => number = Date.now,
   ) {
+    super();
     this.key = new TextEncoder().encode(secret);
     this.verifier = new Hs256Verifier(this.key);
   }
@@ -102,7 +108,7 @@ export class TokenService {
       // Reuse of a rotated token: someone else holds a copy. End the whole session,
       // including sockets already open with its access tokens.
       await this.accounts.revokeFamily(row.familyId, this.now());
-      this.onRevoke(row.familyId);
+      this.emit('revoked', row.familyId);
       throw new ProtocolError('unauthorized', 'refresh token reuse detected; signed out');
     }
     const user = await this.accounts.getUserById(row.userId);
@@ -114,6 +120,6 @@ export class TokenService {
     const row = await this.accounts.getRefreshToken(hashToken(refreshToken));
     if (!row) return;
     await this.accounts.revokeFamily(row.familyId, this.now());
-    this.onRevoke(row.familyId);
+    this.emit('revoked', row.familyId);
   }
 }
