@@ -4,6 +4,7 @@
  * Linux); both end up here. Anything that is not a clean target is
  * rejected: a link is untrusted input from any web page.
  */
+import { normalizeUsername } from '../../shared/contract.js';
 import { Username } from '../../shared/protocol/index.js';
 import { CALL_LINK_SCHEMES } from './constants.js';
 
@@ -33,8 +34,8 @@ function classify(raw: string, allowUsername: boolean): CallTarget | null {
   // A username made only of digits is still a number on a tel: link; a
   // softphone: link prefers the username when both readings are possible.
   if (allowUsername) {
-    const lower = value.toLowerCase();
-    if (Username.safeParse(lower).success) return { kind: 'username', target: lower };
+    const username = normalizeUsername(value);
+    if (Username.safeParse(username).success) return { kind: 'username', target: username };
   }
   if (NUMBER.test(digits) && /[0-9]/.test(digits)) return { kind: 'number', target: digits };
   return null;

@@ -5,6 +5,7 @@
  * platform/bootstrap.ts calls this with Electron-backed ports; the
  * integration tests call it with fakes at the OS edge and a real server.
  */
+import { normalizeUsername } from '../../shared/contract.js';
 import { HostBridge } from '../../core/host-bridge.js';
 import type { Fetch } from '../../core/api-client.js';
 import type { CoreLogger, KeyValueStore } from '../../core/ports.js';
@@ -115,7 +116,7 @@ export async function startSession(phone: Softphone, auto: AutoLogin | null, log
     } catch {
       sameServer = false;
     }
-    if (restored && sameServer && s.user?.username === auto.username.toLowerCase()) return 'restored';
+    if (restored && sameServer && s.user?.username === normalizeUsername(auto.username)) return 'restored';
     try {
       await phone.login(auto.serverUrl, auto.username, auto.password);
       return 'signed-in';

@@ -1,6 +1,6 @@
 /** Contacts: the directory with live presence, search, and dialling by name. */
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { SessionState } from '../../../shared/contract.js';
+import { normalizeUsername, type SessionState } from '../../../shared/contract.js';
 import type { DirectoryEntry, PresenceStatus } from '../../../shared/protocol/index.js';
 import { describeError } from '../../state/errors.js';
 import { PRESENCE_LABELS } from '../../state/labels.js';
@@ -90,9 +90,10 @@ export function ContactsView({
     setDialError(null);
     try {
       const lower = text.toLowerCase();
+      const username = normalizeUsername(text);
       let target: DialTarget | null = null;
-      if (USERNAME_RE.test(lower)) {
-        target = { target: { username: lower }, name: text };
+      if (USERNAME_RE.test(username)) {
+        target = { target: { username }, name: text };
       } else {
         // A display name: find exactly one person with it.
         const { users } = await api.invoke('directory.search', { query: text.slice(0, 80) });
