@@ -120,14 +120,16 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       ringTimeoutMs: this.opts.ringTimeoutMs,
     });
 
-    await this.checkRingCap(callee.id);
+    // One read of the callee's calls serves the ring cap and the busy check.
+    const calleeCalls = await this.live.calls.activeForUser(callee.id);
+    this.checkRingCap(callee.id, calleeCalls);
     // Durable trace first: once anything rings, the call has a record (docs/architecture.md,
     // "Durability", on why ringing does not start before the row's disk sync).
     if (!(await this.storage.history.journalStart(call))) {
       throw new ProtocolError('conflict', 'call id already in use');
     }
 
-    const busyReason = await this.busyReason(callee);
+    const busyReason = this.busyReason(callee, calleeCalls);
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);
     if (!(await this.live.calls.insert(call))) throw new ProtocolError('conflict', 'call id already in use');
@@ -405,9 +407,9 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     await this.live.calls.setDeadline(c.callId, Math.min(...times));
   }
 
-  private async busyReason(callee: UserRow): Promise<EndReason | null> {
+  private busyReason(callee: UserRow, calleeCalls: readonly LiveCall[]): EndReason | null {
     if (callee.status === 'dnd') return 'dnd';
-    if (!callee.callWaiting && (await this.presence.inAnsweredCall(callee.id))) return 'busy';
+    if (!callee.callWaiting && calleeCalls.some((c) => c.state === 'answered')) return 'busy';
     return null;
   }
 
@@ -416,9 +418,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
    * with ringing windows: beyond it the invite is refused `busy`, before any record exists,
    * so a flood does not fill the callee's history with missed calls either.
    */
-  private async checkRingCap(calleeId: string): Promise<void> {
-    const active = await this.live.calls.activeForUser(calleeId);
-    const ringing = active.filter((c) => c.state === 'ringing' && c.callee.id === calleeId).length;
+  private checkRingCap(calleeId: string, calleeCalls: readonly LiveCall[]): void {
+    const ringing = calleeCalls.filter((c) => c.state === 'ringing' && c.callee.id === calleeId).length;
     if (ringing >= this.opts.maxRingingPerUser) {
       throw new ProtocolError('busy', 'too many calls are ringing for this person; try again later');
     }
