@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/shared/protocol/index.js';
 import { connectDevice, type TestDevice } from '../../helpers/device.js';
 import { startTestServer, tempDir, type TestServer } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let server: TestServer;
 const open: TestDevice[] = [];
@@ -45,13 +46,6 @@ async function rejection(p: Promise<unknown>): Promise<ProtocolError> {
   return err as ProtocolError;
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('call id reuse', () => {
   it('answers conflict when a live call id is re-invited to another callee; a true retry gets the call', async () => {
@@ -82,7 +76,7 @@ describe('who learns about an ended call', () => {
       expect(err.code).not.toBe('gone');
       expect(err.details?.call).toBeUndefined();
     }
-    await until(async () => (await server.live.calls.get(call.callId)) === undefined, 'the ended call to expire');
+    await waitFor(async () => (await server.live.calls.get(call.callId)) === undefined, 'the ended call to expire');
 
     const stranger = await rejection(eve.request('call:claim', { callId: call.callId }));
     expect(stranger.code).toBe('not_found');
@@ -108,7 +102,7 @@ describe('ending requests are idempotent', () => {
       expect((await rejection(bob.request(event, { callId: call.callId }))).code).toBe('gone');
     }
     // Still ok once the call has left live state (a client retrying after a long outage).
-    await until(async () => (await server.live.calls.get(call.callId)) === undefined, 'the ended call to expire');
+    await waitFor(async () => (await server.live.calls.get(call.callId)) === undefined, 'the ended call to expire');
     expect((await alice.request('call:hangup', { callId: call.callId })).call.outcome).toBe('completed');
     expect(await server.storage.history.recordsForCall(call.callId)).toHaveLength(2);
   });
@@ -119,7 +113,7 @@ describe('a hang-up reported late', () => {
     const alice = await device(server, 'late-alice');
     const bob = await device(server, 'late-bob');
     const call = await answeredCall(alice, bob, 'late-bob');
-    await until(async () => Date.now() > call.answeredAt! + 50, '50 ms of call');
+    await waitFor(async () => Date.now() > call.answeredAt! + 50, '50 ms of call');
     const hungUpAt = call.answeredAt! + 40;
     const { call: ended } = await alice.request('call:hangup', { callId: call.callId, endedAt: hungUpAt });
     expect(ended.state).toBe('ended');
@@ -188,7 +182,7 @@ describe('a call left answered by a crash', () => {
     const alice = await connectDevice(first, 'crash-alice');
     const bob = await connectDevice(first, 'crash-bob');
     const call = await answeredCall(alice, bob, 'crash-bob');
-    await until(async () => Date.now() > call.answeredAt! + 1_500, '1.5 s of call');
+    await waitFor(async () => Date.now() > call.answeredAt! + 1_500, '1.5 s of call');
     alice.close();
     bob.close();
     await first.stop();
@@ -198,7 +192,7 @@ describe('a call left answered by a crash', () => {
 
     const second = await startTestServer({ dataDir, callReconnectGraceMs: 1_000 });
     try {
-      await until(async () => (await second.storage.history.recordsForCall(call.callId)).length === 2, 'the call to end', 10_000);
+      await waitFor(async () => (await second.storage.history.recordsForCall(call.callId)).length === 2, 'the call to end', { timeoutMs: 10_000 });
       const records = await second.storage.history.recordsForCall(call.callId);
       for (const r of records) {
         expect(r).toMatchObject({ outcome: 'completed', endReason: 'device_lost', endedAt: lastAlive, durationSec: 1 });
