@@ -33,9 +33,14 @@ export const END_REASONS = [
   'device_lost',
   'server_restart',
   'failed',
+  /** A queue call found no agent to offer it to. */
+  'no_agents',
 ] as const;
 export const EndReason = z.enum(END_REASONS);
 export type EndReason = z.infer<typeof EndReason>;
+
+export const QueueRef = z.object({ id: Id, name: z.string().max(80) });
+export type QueueRef = z.infer<typeof QueueRef>;
 
 export const CallDevice = z.object({ deviceId: Id, kind: DeviceKind, name: z.string().max(80) });
 export type CallDevice = z.infer<typeof CallDevice>;
@@ -54,6 +59,13 @@ export const CallView = z.object({
   ringDeadline: Timestamp,
   outcome: CallOutcome.nullable(),
   endReason: EndReason.nullable(),
+  /** A call to a queue (docs/agents.md): the callee is the agent it is offered to. */
+  queue: QueueRef.nullable().optional(),
+  /**
+   * Set by the server on an offered queue call (or an internal call) to an agent with
+   * auto-answer: the agent's device answers this many ms after it starts ringing.
+   */
+  autoAnswerMs: z.number().int().min(0).max(3000).nullable().optional(),
 });
 export type CallView = z.infer<typeof CallView>;
 
@@ -76,5 +88,9 @@ export const HistoryRecord = z.object({
   durationSec: z.number().int().nonnegative(),
   answeredDeviceId: Id.nullable(),
   seen: z.boolean(),
+  queue: QueueRef.nullable().optional(),
+  /** Given by the agent in wrap-up (agent's record only). */
+  disposition: z.string().max(32).nullable().optional(),
+  notes: z.string().max(2000).nullable().optional(),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;
