@@ -28,6 +28,7 @@ export interface PresenceOptions {
 
 export class PresenceService {
   private readonly statuses: Map<string, SetStatus> | undefined;
+  private readonly refreshing = new Map<string, Promise<PresenceStatus>>();
 
   constructor(
     private readonly accounts: AccountStore,
@@ -67,8 +68,25 @@ export class PresenceService {
     return s;
   }
 
-  /** Recomputes the user's presence and publishes it if it changed. */
-  async refresh(userId: string): Promise<PresenceStatus> {
+  /**
+   * Recomputes the user's presence and publishes it if it changed. Refreshes of one user run
+   * one after the other on this node: two interleaved ones (a call ending while the user
+   * sets a status) could otherwise publish the older value last and leave it shown.
+   */
+  refresh(userId: string): Promise<PresenceStatus> {
+    const run = (this.refreshing.get(userId) ?? Promise.resolve()).then(
+      () => this.refreshNow(userId),
+      () => this.refreshNow(userId),
+    );
+    this.refreshing.set(userId, run);
+    const forget = () => {
+      if (this.refreshing.get(userId) === run) this.refreshing.delete(userId);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async refreshNow(userId: string): Promise<PresenceStatus> {
     const presence = await this.get(userId);
     const previous = await this.live.presence.swap(userId, presence);
     if (previous !== presence) this.notifier.toPresenceWatchers(userId, { userId, presence });
