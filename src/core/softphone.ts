@@ -6,7 +6,8 @@
  * token-session.ts (login, refresh, persistence), connection.ts (socket,
  * backoff, heartbeat, resume), call-registry.ts (calls, their timers, ring /
  * ring-stopped, ring-loss), call-policy.ts (answer holds the others, swap,
- * hang-up and hold act locally first) and history.ts.
+ * hang-up and hold act locally first), presence.ts (own status, watched users) and
+ * history.ts.
  *
  * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it,
  * starts and stops it on the `media-wanted` / `media-released` events and
@@ -30,6 +31,7 @@ import { normalizeUrl } from './api-client.js';
 import { CallPolicy } from './call-policy.js';
 import { errorBody } from './errors.js';
 import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
+import { PresenceTracker } from './presence.js';
 import { CallRegistry } from './call-registry.js';
 import { Connection } from './connection.js';
 import { TokenSession } from './token-session.js';
@@ -67,7 +69,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private readonly conn: Connection;
   private readonly timers: Timers;
   private readonly calls: CallRegistry;
-  private readonly watched = new Set<string>();
+  private readonly presence: PresenceTracker;
   private readonly log: CoreLogger;
   private readonly now: () => number;
   private readonly policy: CallPolicy;
@@ -99,6 +101,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       now: this.now,
       emit: (event, payload) => this.emit(event, payload),
       log: this.log,
+    });
+    this.presence = new PresenceTracker({
+      request: (event, payload) => this.request(event, payload),
+      emit: (p) => this.emit('presence', p),
+      setOwn: (own) => this.update(own),
     });
     this.tokens = new TokenSession({
       store: opts.store,
@@ -218,21 +225,17 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   // ───────────────────────────── presence & directory ─────────────────────────────
 
-  async setStatus(status: SetStatus): Promise<void> {
-    const res = await this.request('presence:set', { status });
-    this.update({ status: res.status, presence: res.presence });
+  setStatus(status: SetStatus): Promise<void> {
+    return this.presence.setStatus(status);
   }
 
-  async watchPresence(userIds: string[]): Promise<Record<string, PresenceStatus>> {
-    this.watched.clear();
-    for (const id of userIds) this.watched.add(id);
-    const res = await this.request('presence:subscribe', { userIds });
-    return res.presence;
+  /** Presence values here and from `search` are merged with the events (presence.ts). */
+  watchPresence(userIds: string[]): Promise<Record<string, PresenceStatus>> {
+    return this.presence.watch(userIds);
   }
 
-  async search(query: string): Promise<DirectoryEntry[]> {
-    const res = await this.request('directory:search', { query, limit: 100 });
-    return res.users;
+  search(query: string): Promise<DirectoryEntry[]> {
+    return this.presence.search(query);
   }
 
   async setAccount(patch: Partial<AccountSettings>): Promise<AccountSettings> {
@@ -323,8 +326,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     s.on('call:answered-elsewhere', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:ended', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:signal', (msg) => this.onSignal(msg), invalid);
-    s.on('presence:changed', (p) => this.emit('presence', p), invalid);
-    s.on('status:changed', ({ status, presence }) => this.update({ status, presence }), invalid);
+    s.on('presence:changed', ({ userId, presence }) => this.presence.changed(userId, presence), invalid);
+    s.on('status:changed', ({ status, presence }) => this.presence.ownChanged(status, presence), invalid);
     s.on('settings:changed', (account) => this.update({ account }), invalid);
     s.on('history:added', ({ record, missedCount }) => this.onHistoryAdded(record, missedCount), invalid);
     s.on(
@@ -390,10 +393,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
         this.calls.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'server_restart' });
       }
     }
-    if (this.watched.size > 0) {
-      const { presence } = await this.request('presence:subscribe', { userIds: [...this.watched] });
-      for (const [userId, p] of Object.entries(presence)) this.emit('presence', { userId, presence: p });
-    }
+    await this.presence.resubscribe();
     const history = historyAfterSync(this.state.history, res);
     if (history === 'reload') this.update({ history: (await this.historyPage()).items });
     else if (history !== this.state.history) this.update({ history });
@@ -441,7 +441,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   private resetState(patch: Partial<SessionState>): void {
     this.tokens.clear();
-    this.watched.clear();
+    this.presence.clear();
     this.policy.clear();
     this.conn.resetStats();
     this.update({ ...SIGNED_OUT, ...patch });
