@@ -23,7 +23,6 @@ export interface CallPolicyDeps {
   request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>>;
   connected(): boolean;
   now(): number;
-  emit(event: 'media-wanted' | 'media-released', payload: { callId: string }): void;
   log: CoreLogger;
 }
 
@@ -53,12 +52,12 @@ export class CallPolicy {
    */
   async answer(callId: string): Promise<CallInfo> {
     await this.holdOthers(callId);
-    this.d.emit('media-wanted', { callId });
+    this.d.calls.answeringHere(callId);
     try {
       const { call } = await this.d.request('call:accept', { callId });
       return this.d.calls.applyView(call);
     } catch (err) {
-      if (this.d.calls.findCall(callId)?.local !== 'active') this.d.emit('media-released', { callId });
+      this.d.calls.answerFailed(callId);
       throw err;
     }
   }

@@ -5,15 +5,23 @@
  * ringing safety net, the removal of ended calls after a linger, and the
  * ring-loss timer that ends ringing calls when signaling stays lost.
  */
-import type { CallInfo, SessionState } from '../shared/contract.js';
+import type { CallInfo, MediaWanted, SessionState } from '../shared/contract.js';
 import { ProtocolError, type CallView } from '../shared/protocol/index.js';
 import { toCallInfo } from './call-model.js';
 import type { Timers } from './ports.js';
 
+/**
+ * What media this device should run for a call: `preparing` = get ready before the call is
+ * up (our outgoing call rings: the offer; the user answers here: the microphone opens while
+ * the answer travels); `active` = the call is up here.
+ */
+export type MediaStage = MediaWanted['stage'];
+export type { MediaWanted };
+
 export interface CallRegistryEvents {
   ring: CallInfo;
   'ring-stopped': CallInfo;
-  'media-wanted': { callId: string };
+  'media-wanted': MediaWanted;
   'media-released': { callId: string };
 }
 
@@ -38,6 +46,8 @@ export interface CallRegistryOptions {
 export class CallRegistry {
   private ringLossTimer: unknown;
   private readonly callTimers = new Map<string, unknown>();
+  /** Incoming calls the user is answering here (the answer is on its way to the server). */
+  private readonly answering = new Set<string>();
 
   constructor(
     private readonly o: CallRegistryOptions,
@@ -47,6 +57,43 @@ export class CallRegistry {
   /** This device's calls, as in the session state. */
   list(): readonly CallInfo[] {
     return this.h.state().calls;
+  }
+
+  /** The media this device should run now, call by call (e.g. for a renderer that reloaded). */
+  mediaWanted(): MediaWanted[] {
+    const out: MediaWanted[] = [];
+    for (const call of this.h.state().calls) {
+      const stage = this.mediaStage(call);
+      if (stage) out.push({ callId: call.callId, stage, call });
+    }
+    return out;
+  }
+
+  /** The user answers the call here: its media starts preparing now. */
+  answeringHere(callId: string): void {
+    const c = this.findCall(callId);
+    if (c?.local !== 'ringing-in' || this.answering.has(callId)) return;
+    this.answering.add(callId);
+    this.h.emit('media-wanted', { callId, stage: 'preparing', call: c });
+  }
+
+  /** The answer failed: unless the call is up here after all, its media stops. */
+  answerFailed(callId: string): void {
+    if (!this.answering.delete(callId)) return;
+    if (this.findCall(callId)?.local !== 'active') this.h.emit('media-released', { callId });
+  }
+
+  /** Signed out: every call's media stops, then the calls are forgotten. */
+  releaseAll(): void {
+    for (const { callId } of this.mediaWanted()) this.h.emit('media-released', { callId });
+    this.answering.clear();
+  }
+
+  private mediaStage(c: CallInfo): MediaStage | null {
+    if (c.local === 'active') return 'active';
+    if (c.local === 'ringing-out' && c.isOfferer) return 'preparing';
+    if (c.local === 'ringing-in' && this.answering.has(c.callId)) return 'preparing';
+    return null;
   }
 
   /** Stops every call timer (stopped, signed out). */
@@ -104,6 +151,8 @@ export class CallRegistry {
 
   setCall(info: CallInfo): void {
     const previous = this.findCall(info.callId);
+    const before = previous ? this.mediaStage(previous) : null;
+    if (info.local !== 'ringing-in') this.answering.delete(info.callId);
     const calls = previous
       ? this.h.state().calls.map((c) => (c.callId === info.callId ? info : c))
       : [...this.h.state().calls, info];
@@ -120,9 +169,10 @@ export class CallRegistry {
     if (info.local === 'ended' && previous?.local !== 'ended') {
       this.armCallTimer(info, this.o.endedLingerMs);
     }
-    if (info.local === 'active' && previous?.local !== 'active') this.h.emit('media-wanted', { callId: info.callId });
-    const hadMedia = previous?.local === 'active' || previous?.local === 'ringing-out';
-    if (hadMedia && info.local !== 'active' && info.local !== 'ringing-out') this.h.emit('media-released', { callId: info.callId });
+    // The media events: the renderer starts and stops media on these alone.
+    const stage = this.mediaStage(info);
+    if (stage && stage !== before) this.h.emit('media-wanted', { callId: info.callId, stage, call: info });
+    else if (before && !stage) this.h.emit('media-released', { callId: info.callId });
   }
 
   /** Ringing safety net (the server vanished) and removal of ended calls. */

@@ -45,7 +45,7 @@ export class HostBridge {
     phone.on('state', (s) => this.events.emit('session', s));
     phone.on('signal', (m) => this.events.emit('call.signal', m));
     phone.on('presence', (p) => this.events.emit('presence', p));
-    phone.on('media-wanted', ({ callId }) => this.events.emit('call.media', { callId, media: 'wanted' }));
+    phone.on('media-wanted', (m) => this.events.emit('call.media', { ...m, media: 'wanted' }));
     phone.on('media-released', ({ callId }) => this.events.emit('call.media', { callId, media: 'released' }));
     this.handlers = this.createHandlers();
   }
@@ -95,6 +95,7 @@ export class HostBridge {
       'directory.search': async (r) => ({ users: await p.search(r.query) }),
       'call.dial': async (r) => p.dial(r),
       'call.answer': async (r) => p.answer(r.callId),
+      'call.mediaWanted': async () => ({ calls: p.mediaWanted() }),
       'call.decline': async (r) => (await p.decline(r.callId), ok),
       'call.hangup': async (r) => (await p.hangup(r.callId), ok),
       'call.hold': async (r) => (await p.hold(r.callId, r.held), ok),

@@ -4,6 +4,7 @@ import type { CallInfo, ConnectionState, SessionState } from '../shared/contract
 import type { Fetch } from './api-client.js';
 import type { CoreLogger, KeyValueStore, Timers } from './ports.js';
 import type { SignalingFactory } from './signaling.js';
+import type { MediaWanted } from './call-registry.js';
 
 export interface DeviceIdentity {
   deviceId: string;
@@ -55,10 +56,11 @@ export interface SoftphoneEvents extends Record<string, unknown> {
   missed: { record: HistoryRecord; missedCount: number };
   connection: ConnectionState;
   /**
-   * This device should run (or start preparing) media for the call: the user answers it
-   * here (the microphone opens while the answer travels) or it became active here.
+   * This device should run (or start preparing) media for the call: our outgoing call
+   * rings, the user answers it here (the microphone opens while the answer travels), or it
+   * became active here. The renderer starts media on this event alone.
    */
-  'media-wanted': { callId: string };
+  'media-wanted': MediaWanted;
   /** Media for the call must stop now (hung up, held elsewhere, ended, answer failed). */
   'media-released': { callId: string };
 }

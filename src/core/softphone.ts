@@ -32,7 +32,7 @@ import { CallPolicy } from './call-policy.js';
 import { errorBody } from './errors.js';
 import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
 import { PresenceTracker } from './presence.js';
-import { CallRegistry } from './call-registry.js';
+import { CallRegistry, type MediaWanted } from './call-registry.js';
 import { Connection } from './connection.js';
 import { TokenSession } from './token-session.js';
 import { Emitter } from './emitter.js';
@@ -99,7 +99,6 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       request: (event, payload) => this.request(event, payload),
       connected: () => this.connected,
       now: this.now,
-      emit: (event, payload) => this.emit(event, payload),
       log: this.log,
     });
     this.presence = new PresenceTracker({
@@ -259,6 +258,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
    */
   answer(callId: string): Promise<CallInfo> {
     return this.policy.answer(callId);
+  }
+
+  /** The media this device should run now (a renderer that starts or reloads asks once). */
+  mediaWanted(): MediaWanted[] {
+    return this.calls.mediaWanted();
   }
 
   /** Switches to a call of this device: every other one goes on hold, this one resumes. */
@@ -440,6 +444,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   }
 
   private resetState(patch: Partial<SessionState>): void {
+    this.calls.releaseAll();
     this.tokens.clear();
     this.presence.clear();
     this.policy.clear();

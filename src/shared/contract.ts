@@ -64,6 +64,9 @@ export const CallInfo = CallView.extend({
 });
 export type CallInfo = z.infer<typeof CallInfo>;
 
+export const MediaWanted = z.object({ callId: Id, stage: z.enum(['preparing', 'active']), call: CallInfo });
+export type MediaWanted = z.infer<typeof MediaWanted>;
+
 export const DeviceSettings = z.object({
   serverUrl: z.string().max(2048),
   /** Media device ids chosen by the user ('' = system default). */
@@ -147,6 +150,8 @@ export const hostRequests = {
   /** Switch to this call of this device: the others go on hold, this one resumes. */
   'call.swap': { request: CallRef, response: Ok },
   'call.dtmf': { request: z.object({ callId: Id, digits: z.string().regex(/^[0-9A-D*#,]{1,32}$/) }).strict(), response: Ok },
+  /** The media this device should run now; a renderer asks once when it starts (or reloads). */
+  'call.mediaWanted': { request: z.object({}).strict(), response: z.object({ calls: z.array(MediaWanted) }) },
   /** Media signaling from the renderer's peer connection to the far end. */
   'call.signal': { request: z.object({ callId: Id, signal: MediaSignal }).strict(), response: Ok },
   'history.more': {
@@ -182,10 +187,14 @@ export const hostEvents = {
     z.object({ type: z.literal('prefill'), target: z.string().max(256) }),
   ]),
   /**
-   * The core decided about this device's media for a call: `wanted` = start (or prepare,
-   * while an answer travels) media now; `released` = stop it now (tracks, peer connection).
+   * The core decided about this device's media for a call: `wanted` = prepare (stage
+   * `preparing`: our call rings, or an answer travels) or run (`active`) media now;
+   * `released` = stop it now (tracks, peer connection). The renderer acts on nothing else.
    */
-  'call.media': z.object({ callId: Id, media: z.enum(['wanted', 'released']) }),
+  'call.media': z.discriminatedUnion('media', [
+    MediaWanted.extend({ media: z.literal('wanted') }),
+    z.object({ callId: Id, media: z.literal('released') }),
+  ]),
 } as const;
 
 export type HostEventName = keyof typeof hostEvents;

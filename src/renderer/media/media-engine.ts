@@ -1,27 +1,22 @@
 /**
- * Runs the media of every call that is active on this device, driven by the
- * session snapshots and media signals the host pushes. The UI reads each
+ * Runs the media of every call the core wants on this device. The UI reads each
  * call's media status (connection, quality, mute) from here and asks it to
  * mute, send DTMF or switch devices.
  *
- * Snapshots reach the engine straight from the host's `session` event (the
- * session store calls its listeners in order, the engine's before React's), so
- * media work never waits for a render.
- *
- * Media is prepared before the call is active, so the answer does not wait for
- * it (docs/performance.md, time to audio): while our outgoing call rings the
- * caller's device prepares its offer (microphone, peer connection, candidates);
- * when the user answers here (the core's `call.media` → `wanted` event, from
- * whichever surface answered), the microphone opens while the answer travels.
- * `call.media` → `released` stops a call's media at once (e.g. hung up while
- * the server is unreachable).
- * A call that ends before it is active here takes its prepared media with it
- * in the same snapshot: tracks stopped, peer connection closed.
+ * Media starts and stops on the core's explicit `call.media` events alone, never
+ * by comparing snapshots: `wanted` with stage `preparing` (our outgoing call
+ * rings: the offer, microphone and candidates get ready; the user answers here,
+ * on whichever surface: the microphone opens while the answer travels — so the
+ * answer does not wait for media, docs/performance.md) or `active` (the call is
+ * up here); `released` stops it at once (hung up, even with the server
+ * unreachable; ended; answer failed; signed out). A renderer that starts, or
+ * reloads mid-call, asks the core once which media it wants (`call.mediaWanted`).
+ * Session snapshots only refresh the call details (hold) of running media.
  *
  * Only the main window runs an engine; the compact ringing window does not,
  * so a call never has two peer connections on one device.
  */
-import type { CallInfo, DeviceSettings, SessionState, SoftphoneApi } from '../../shared/contract.js';
+import type { CallInfo, DeviceSettings, MediaWanted, SessionState, SoftphoneApi } from '../../shared/contract.js';
 import type { MediaSignal } from '../../shared/protocol/index.js';
 import type { SessionStore } from '../state/session-store.js';
 import type { SettingsCache } from '../state/settings-store.js';
@@ -37,11 +32,7 @@ export type MediaStatuses = ReadonlyMap<string, MediaStatus>;
 
 export class MediaEngine {
   private readonly media = new Map<string, CallMedia>();
-  /** Calls this renderer saw before they became active (so their media is new, not resumed). */
-  private readonly seenBeforeActive = new Set<string>();
   private readonly pending = new Map<string, { at: number; signal: MediaSignal }[]>();
-  /** Incoming calls the user is answering on this device (their microphone is opening). */
-  private readonly answering = new Set<string>();
   private readonly iceServers: IceServerCache;
   /** Whose ICE servers (TURN credentials) are cached. */
   private userId: string | null = null;
@@ -65,10 +56,15 @@ export class MediaEngine {
     const offs = [
       this.session.subscribe((s) => this.update(s)),
       this.api.on('call.signal', (m) => this.onSignal(m.callId, m.signal)),
-      this.api.on('call.media', (m) => (m.media === 'wanted' ? this.mediaWanted(m.callId) : this.mediaReleased(m.callId))),
+      this.api.on('call.media', (m) => (m.media === 'wanted' ? this.mediaWanted(m) : this.mediaReleased(m.callId))),
       this.settingsCache.subscribe((s) => this.onSettings(s)),
     ];
     this.update(this.session.current);
+    // A renderer that (re)starts mid-call: the core says which media it wants now.
+    this.api.invoke('call.mediaWanted', {}).then(
+      ({ calls }) => calls.forEach((m) => this.mediaWanted(m)),
+      (err: unknown) => log.warn('could not ask which calls want media', err),
+    );
     return () => {
       offs.forEach((off) => off());
       for (const m of this.media.values()) m.close();
@@ -90,26 +86,36 @@ export class MediaEngine {
   }
 
   /**
-   * The core says media is wanted here for the call. For an incoming call the user is
-   * answering (on any surface of this device), the microphone starts opening now, in
-   * parallel with the answer (not before the user chose to answer: privacy); the core
-   * releases it at once if the answer fails. An active call's media starts from the
-   * snapshot that makes it active.
+   * The core wants media here for the call. `preparing`: our outgoing call rings (the
+   * offer gets ready) or the user is answering it here, on any surface (the microphone
+   * opens in parallel with the answer, never before the user chose to answer: privacy).
+   * `active`: the call is up here; media that was not prepared in this renderer starts
+   * fresh (it reloaded, or the app restarted): the far end replaces its peer connection.
+   * Idempotent: the start-up list and a live event may name the same call.
    */
-  private mediaWanted(callId: string): void {
+  private mediaWanted({ callId, stage, call: named }: MediaWanted): void {
+    // The newest details of the call (the start-up list may be older than a live event).
     const state = this.session.current;
-    const call = state?.phase === 'signed-in' ? state.calls.find((c) => c.callId === callId) : undefined;
-    if (call?.local === 'ringing-in' && !call.isOfferer && !this.media.has(callId)) {
-      this.answering.add(callId);
-      this.createMedia(call).prepareAnswer();
-      return;
+    const call = (state?.phase === 'signed-in' ? state.calls.find((c) => c.callId === callId) : undefined) ?? named;
+    let m = this.media.get(callId);
+    const fresh = !m;
+    if (!m) {
+      m = this.createMedia(call);
+      if (stage === 'preparing') {
+        if (call.isOfferer) m.prepareOffer();
+        else m.prepareAnswer();
+      }
     }
-    this.update(state);
+    m.update(call);
+    if (stage === 'active' && !m.isStarted) {
+      m.start(fresh);
+      for (const p of this.pending.get(callId) ?? []) if (Date.now() - p.at < PENDING_SIGNAL_MS) m.onSignal(p.signal);
+      this.pending.delete(callId);
+    }
   }
 
   /** The core says the call's media must stop now (hung up, answer failed, ended). */
   private mediaReleased(callId: string): void {
-    this.answering.delete(callId);
     const m = this.media.get(callId);
     if (!m) return;
     m.close();
@@ -137,40 +143,12 @@ export class MediaEngine {
       this.userId = userId;
       this.iceServers.clear();
     }
-    // The media this device runs (active calls) or prepares (our outgoing call while it
-    // rings; an incoming call the user is answering here).
-    const wanted = new Map<string, CallInfo>();
     for (const c of calls) {
-      const ringing = c.local === 'ringing-in' || c.local === 'ringing-out';
-      if (ringing) this.seenBeforeActive.add(c.callId);
-      if (c.local !== 'ringing-in') this.answering.delete(c.callId);
       // A call that may become active here soon: have the ICE servers at hand.
+      const ringing = c.local === 'ringing-in' || c.local === 'ringing-out';
       if (ringing && this.iceServers.peek() === null) this.iceServers.prefetch();
-      if (c.local === 'active' || (c.local === 'ringing-out' && c.isOfferer) || (c.local === 'ringing-in' && this.answering.has(c.callId))) {
-        wanted.set(c.callId, c);
-      }
-    }
-    for (const id of this.answering) if (!wanted.has(id)) this.answering.delete(id);
-    for (const [callId, m] of this.media) {
-      if (!wanted.has(callId)) {
-        m.close();
-        this.media.delete(callId);
-        this.pending.delete(callId);
-        this.setStatus(callId, { phase: 'ended' });
-      }
-    }
-    for (const c of wanted.values()) {
-      let m = this.media.get(c.callId);
-      if (!m) {
-        m = this.createMedia(c);
-        if (c.local === 'ringing-out') m.prepareOffer();
-      }
-      m.update(c);
-      if (c.local === 'active' && !m.isStarted) {
-        m.start(!this.seenBeforeActive.has(c.callId));
-        for (const p of this.pending.get(c.callId) ?? []) if (Date.now() - p.at < PENDING_SIGNAL_MS) m.onSignal(p.signal);
-        this.pending.delete(c.callId);
-      }
+      // Running media follows the call's details (hold); it starts and stops on `call.media` alone.
+      this.media.get(c.callId)?.update(c);
     }
     // Signaling is back: media recoveries that could not reach the far end meanwhile retry now.
     if (reconnected) for (const m of this.media.values()) m.signalingRestored();
