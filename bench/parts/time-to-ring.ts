@@ -442,7 +442,12 @@ async function endCall(d: DesktopApp, w: WebParty, callId: string | null): Promi
   for (const c of live) await d.phone.hangup(c.callId).catch(() => undefined);
   if (callId && !live.some((c) => c.callId === callId)) await d.phone.hangup(callId).catch(() => undefined);
   await waitForState(d.phone, (s) => s.calls.every((c) => c.local === 'ended' || c.local === 'elsewhere'), SETTLE_WAIT_MS, 'the call ended at the caller');
-  const idle = `!document.querySelector('[data-testid="remote-audio"]') && !document.querySelector('[data-call-state="active"]') && !document.querySelector('[role="dialog"][aria-label="Incoming call"]')`;
+  // A function, not a string: Playwright evaluates a string predicate with eval once it has
+  // to poll, and the page's CSP (script-src 'self') refuses that.
+  const idle = () =>
+    !document.querySelector('[data-testid="remote-audio"]') &&
+    !document.querySelector('[data-call-state="active"]') &&
+    !document.querySelector('[role="dialog"][aria-label="Incoming call"]');
   await Promise.all([
     d.page.waitForFunction(idle, undefined, { timeout: SETTLE_WAIT_MS }),
     w.page.waitForFunction(idle, undefined, { timeout: SETTLE_WAIT_MS }),
