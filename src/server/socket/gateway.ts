@@ -28,6 +28,7 @@ import type { PresenceService } from '../presence.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
+import { agentHandlers } from './agent-handlers.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -360,6 +361,7 @@ export class Gateway {
       'push:register': async (socket, req) =>
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
+      ...agentHandlers(),
     };
   }
 }
