@@ -85,7 +85,7 @@ async function userCommand(args: string[]): Promise<void> {
       }
       case 'list':
         for (const u of await storage.accounts.listUsers()) {
-          console.log(`${u.username}\t${u.displayName}\t${u.status}\t${u.roles.join(',') || '-'}`);
+          console.log(`${u.username}\t${u.displayName}\t${u.status}${u.roles.length > 0 ? `\t${u.roles.join(',')}` : ''}`);
         }
         break;
       case 'remove': {

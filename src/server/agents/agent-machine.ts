@@ -130,7 +130,8 @@ export function dueAt(a: AgentRecord): number | null {
   const times: number[] = [];
   if (a.state === 'reserved' && a.offerDeadline !== null) times.push(a.offerDeadline);
   if (a.state === 'wrap-up' && a.wrapUp?.deadline != null) times.push(a.wrapUp.deadline);
-  if (a.graceUntil !== null && a.state !== 'offline') times.push(a.graceUntil);
+  // A call in progress is not cut by the grace: it is looked at again when the call ends.
+  if (a.graceUntil !== null && a.state !== 'offline' && a.state !== 'on-call') times.push(a.graceUntil);
   return times.length > 0 ? Math.min(...times) : null;
 }
 
