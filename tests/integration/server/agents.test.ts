@@ -257,12 +257,25 @@ describe('roles', () => {
     expect((await agent.request('agent:set', { userId: agentId, status: { state: 'ready' } })).agent.state).toBe('ready');
     expect((await rejection(agent.request('agent:set', { status: { state: 'not-ready', reason: 'missed' } }))).code).toBe('bad_request');
 
+    // Another agent's state, auto-answer or log needs the supervisor role.
+    const otherId = await makeAgent('role-other');
+    expect((await rejection(agent.request('agent:set', { userId: otherId, status: { state: 'ready' } }))).code).toBe('forbidden');
+    expect((await rejection(agent.request('agent:log', { userId: otherId }))).code).toBe('forbidden');
+    expect((await rejection(agent.request('agent:auto-answer', { userId: otherId, autoAnswer: { queue: true } }))).code).toBe('forbidden');
+    // Their own auto-answer only when a supervisor allowed it.
+    expect((await rejection(agent.request('agent:auto-answer', { autoAnswer: { queue: true } }))).code).toBe('forbidden');
+
     const supId = await makeAgent('role-sup', ['supervisor']);
     const sup = await device('role-sup');
     const list = await sup.request('supervisor:agents', {});
     expect(list.agents.some((a) => a.user.id === agentId)).toBe(true);
     const set = await sup.request('agent:set', { userId: agentId, status: { state: 'not-ready', reason: 'meeting' } });
     expect(set.agent).toMatchObject({ state: 'not-ready', reason: 'meeting', by: 'supervisor' });
+    const aa = await sup.request('agent:auto-answer', { userId: agentId, autoAnswer: { queue: true, delayMs: 500, agentMayChange: true } });
+    expect(aa.agent.autoAnswer).toMatchObject({ queue: true, delayMs: 500, agentMayChange: true });
+    expect((await agent.request('agent:auto-answer', { autoAnswer: { delayMs: 1000 } })).agent.autoAnswer.delayMs).toBe(1000);
+    expect((await rejection(agent.request('agent:auto-answer', { autoAnswer: { agentMayChange: false } }))).code).toBe('forbidden');
+    expect((await sup.request('agent:log', { userId: agentId })).entries[0]).toMatchObject({ to: 'not-ready', reason: 'meeting', by: 'supervisor', byUserId: supId });
     await server.storage.agents.setRoles(supId, []);
     expect((await rejection(sup.request('supervisor:agents', {}))).code).toBe('forbidden');
     expect((await rejection(sup.request('agent:set', { userId: agentId, status: { state: 'ready' } }))).code).toBe('forbidden');
@@ -281,5 +294,30 @@ describe('roles', () => {
     expect(await closed).toBe('io server disconnect');
     const again = await device('cli-sup');
     expect((await rejection(again.request('supervisor:agents', {}))).code).toBe('forbidden');
+  });
+});
+
+describe('auto-answer', () => {
+  it('an offered queue call carries the agent\'s auto-answer delay; internal calls only when enabled for them', async () => {
+    const id = await makeAgent('aa-bob');
+    await makeAgent('aa-sup', ['supervisor']);
+    await queue('aa-q', [id]);
+    const sup = await device('aa-sup');
+    const bob = await device('aa-bob');
+    const caller = await device('aa-caller');
+    await changed(bob, (a) => a.state === 'not-ready');
+    await sup.request('agent:auto-answer', { userId: id, autoAnswer: { queue: true, delayMs: 800 } });
+    await bob.request('agent:set', { status: { state: 'ready' } });
+    const { call } = await caller.request('call:invite', { to: { queue: 'aa-q' } });
+    expect((await bob.waitFor('call:incoming', (p) => p.call.callId === call.callId)).call.autoAnswerMs).toBe(800);
+    await caller.request('call:cancel', { callId: call.callId });
+    await changed(bob, (a) => a.state === 'ready' && a.callId === null && a.autoAnswer.queue);
+    const direct = (await caller.request('call:invite', { to: { username: 'aa-bob' } })).call;
+    expect(direct.autoAnswerMs).toBeNull();
+    await caller.request('call:cancel', { callId: direct.callId });
+    await sup.request('agent:auto-answer', { userId: id, autoAnswer: { internal: true } });
+    const internal = (await caller.request('call:invite', { to: { username: 'aa-bob' } })).call;
+    expect(internal.autoAnswerMs).toBe(800);
+    await caller.request('call:cancel', { callId: internal.callId });
   });
 });
