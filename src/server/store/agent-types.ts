@@ -18,7 +18,10 @@ export interface QueueRow {
   createdAt: number;
 }
 
-/** Built-in reason codes, seeded by the migration; `system` ones are set by the server. */
+/**
+ * Built-in reason codes, seeded by the migration; `system` ones are set by the server.
+ * The migration text is built from this list: never change it, add a migration instead.
+ */
 export const BUILTIN_REASONS: readonly Reason[] = [
   { code: 'break', label: 'Break', system: false },
   { code: 'lunch', label: 'Lunch', system: false },
