@@ -150,6 +150,17 @@ describe('agent state machine', () => {
     expect(() => step(s.agent, { type: 'set', status: { state: 'ready' }, by: 'agent', byUserId: null }, 70_001, cfg)).toThrow(/offline/);
   });
 
+  it('a supervisor set is logged with who did it; auto-answer changes no state; ready clears the miss count', () => {
+    const r = run([...ready, { type: 'set', status: { state: 'not-ready', reason: 'meeting' }, by: 'supervisor', byUserId: 's1' }]);
+    expect(r.a).toMatchObject({ state: 'not-ready', reason: 'meeting', by: 'supervisor', byUserId: 's1' });
+    const aa = step(r.a, { type: 'auto-answer', autoAnswer: { ...autoAnswer, queue: true } }, r.t + 1, cfg);
+    expect(aa.log).toEqual([]);
+    expect(aa.agent).toMatchObject({ state: 'not-ready', autoAnswer: { queue: true } });
+    const missedOnce = run([...ready, offer(5_000), { type: 'timer', at: 5_000 }], { ...cfg, maxNoAnswer: 3 });
+    expect(missedOnce.a.missedInRow).toBe(1);
+    expect(step(missedOnce.a, { type: 'set', status: { state: 'ready' }, by: 'agent', byUserId: null }, 6_000, cfg).agent.missedInRow).toBe(0);
+  });
+
   it('auto-away: ready → away and back; a manual break is not overridden', () => {
     const r = run([...ready, { type: 'auto-away', away: true }]);
     expect(r.a).toMatchObject({ state: 'not-ready', reason: 'away', by: 'auto-away' });
