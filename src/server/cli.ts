@@ -103,7 +103,7 @@ async function userCommand(args: string[]): Promise<void> {
       case 'role': {
         if (!username) throw new ProtocolError('bad_request', 'user role needs a username');
         const u = await setUserRoles(storage.accounts, storage.agents, username, parseRoleList(args[2]));
-        console.log(`${u.username}: roles ${u.roles.join(',') || 'none'}; their open sessions reconnect with them`);
+        console.log(`${u.username}: roles ${u.roles.join(',') || 'none'}`);
         break;
       }
       default:

@@ -4,7 +4,7 @@
  *
  * Roles are checked on every event against the stored roles, read afresh each time (not
  * the token's claims): a demoted agent or supervisor is refused at their next event on the
- * socket they already hold. A role change (`user role`) also records a revocation, which
+ * socket they already hold. Taking a role away (`user role`) also records a revocation, which
  * closes the user's open sockets on every node (auth/revocation-watch.ts), so a demoted
  * supervisor also stops receiving the `agent:changed` pushes of `supervisor:agents` at
  * once; the client reconnects and re-subscribes only if it still may.

@@ -32,7 +32,11 @@ export const BUILTIN_REASONS: readonly Reason[] = [
 ];
 
 export interface AgentStore {
-  /** Replaces the user's roles and records a revocation, so running servers drop the user's open sockets. */
+  /**
+   * Replaces the user's roles. When a role is taken away it also records a revocation, so
+   * running servers close the user's open sockets (a demoted supervisor's wallboard
+   * subscription ends with them). An added role needs none: every event reads the roles.
+   */
   setRoles(userId: string, roles: Role[]): Promise<boolean>;
   listReasons(): Promise<Reason[]>;
   /** `conflict` when the code exists. */
@@ -54,6 +58,11 @@ export interface AgentStore {
   setAutoAnswer(userId: string, autoAnswer: AutoAnswer): Promise<void>;
   /** Writes the agent's disposition and notes on their history record of the call. */
   saveWrapUp(callId: string, userId: string, disposition: string | null, notes: string): Promise<boolean>;
+}
+
+/** True when `after` lacks a role `before` had (a demotion). */
+export function lostRole(before: readonly Role[], after: readonly Role[]): boolean {
+  return before.some((r) => !after.includes(r));
 }
 
 /** SQL shared by both stores' migrations (TEXT for JSON columns, read by rows.ts). */

@@ -1,9 +1,9 @@
 /** The agent tables on PostgreSQL (store/agent-types.ts); the same SQL shapes as sqlite-agents.ts. */
 import type pg from 'pg';
 import { ProtocolError } from '../../shared/protocol/index.js';
-import type { AgentStore } from './agent-types.js';
+import { lostRole, type AgentStore } from './agent-types.js';
 import { autoAnswerFromRow, logFromRow, logParams, queueFromRow, reasonFromRow } from './agent-rows.js';
-import type { Row } from './rows.js';
+import { parseRoles, type Row } from './rows.js';
 
 export type { AgentStore } from './agent-types.js';
 
@@ -16,9 +16,12 @@ export function createPostgresAgentStore(run: Run, tx: Run): AgentStore {
   return {
     setRoles: (userId, roles) =>
       tx(async (db) => {
-        const r = await db.query(`UPDATE users SET roles = $1 WHERE id = $2`, [[...new Set(roles)].join(','), userId]);
-        if ((r.rowCount ?? 0) === 0) return false;
-        await db.query(`INSERT INTO revocations (user_id, at) VALUES ($1, $2)`, [userId, Date.now()]);
+        const [before] = await rowsOf(db, `SELECT roles FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+        if (!before) return false;
+        await db.query(`UPDATE users SET roles = $1 WHERE id = $2`, [[...new Set(roles)].join(','), userId]);
+        if (lostRole(parseRoles(before.roles), roles)) {
+          await db.query(`INSERT INTO revocations (user_id, at) VALUES ($1, $2)`, [userId, Date.now()]);
+        }
         return true;
       }),
     listReasons: () => run(async (db) => (await rowsOf(db, `SELECT * FROM agent_reasons ORDER BY position, code`)).map(reasonFromRow)),

@@ -1,13 +1,14 @@
 /** The agent tables on SQLite (store/agent-types.ts); writes go through the store's group commit. */
 import type Database from 'better-sqlite3';
 import { ProtocolError } from '../../shared/protocol/index.js';
-import type { AgentStore } from './agent-types.js';
+import { lostRole, type AgentStore } from './agent-types.js';
 import { autoAnswerFromRow, logFromRow, logParams, queueFromRow, reasonFromRow } from './agent-rows.js';
-import type { Row } from './rows.js';
+import { parseRoles, type Row } from './rows.js';
 
 export function createSqliteAgentStore(db: Database.Database, write: <T>(fn: () => T) => Promise<T>): AgentStore {
   const s = {
     setRoles: db.prepare(`UPDATE users SET roles = ? WHERE id = ?`),
+    roles: db.prepare(`SELECT roles FROM users WHERE id = ?`),
     revocation: db.prepare(`INSERT INTO revocations (user_id, at) VALUES (?, ?)`),
     reasons: db.prepare(`SELECT * FROM agent_reasons ORDER BY position, code`),
     reason: db.prepare(`SELECT * FROM agent_reasons WHERE code = ?`),
@@ -40,9 +41,11 @@ export function createSqliteAgentStore(db: Database.Database, write: <T>(fn: () 
   return {
     setRoles: (userId, roles) =>
       write(() => {
-        const changed = s.setRoles.run([...new Set(roles)].join(','), userId).changes > 0;
-        if (changed) s.revocation.run(userId, Date.now());
-        return changed;
+        const before = s.roles.get(userId) as Row | undefined;
+        if (!before) return false;
+        s.setRoles.run([...new Set(roles)].join(','), userId);
+        if (lostRole(parseRoles(before.roles), roles)) s.revocation.run(userId, Date.now());
+        return true;
       }),
     listReasons: async () => (s.reasons.all() as Row[]).map(reasonFromRow),
     addReason: (code, label) =>
