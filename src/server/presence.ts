@@ -31,8 +31,6 @@ export interface PresenceOptions {
 
 export class PresenceService {
   private readonly statuses: Map<string, SetStatus> | undefined;
-  /** The agent state of a user who is an agent (set by the agent service). */
-  agentState: ((userId: string) => Promise<AgentState | undefined>) | undefined;
 
   constructor(
     private readonly accounts: AccountStore,
@@ -42,6 +40,9 @@ export class PresenceService {
   ) {
     this.statuses = opts.cacheStatus ? new Map() : undefined;
   }
+
+  /** The agent state of a user who is an agent (set by the agent service). */
+  agentState: ((userId: string) => Promise<AgentState | undefined>) | undefined;
 
   /** The user set a new status (after it was stored). */
   statusChanged(userId: string, status: SetStatus): void {
