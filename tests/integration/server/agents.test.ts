@@ -85,6 +85,10 @@ describe('a full agent day', () => {
     const wrap = await changed(bob, (a) => a.state === 'wrap-up');
     const deadline = wrap.agent.wrapUp!.deadline!;
     expect(deadline - Date.now()).toBeLessThanOrEqual(1_000);
+    // In wrap-up a person-to-person call answers busy (and no queue offer reaches the agent).
+    const direct = (await caller.request('call:invite', { to: { username: 'day-bob' } })).call;
+    expect(direct).toMatchObject({ state: 'ended', outcome: 'busy' });
+    expect((await caller.request('call:invite', { to: { queue: 'day-q' } })).call).toMatchObject({ outcome: 'busy', endReason: 'no_agents' });
     const extended = await bob.request('agent:wrapup-extend', { callId: call.callId });
     expect(extended.agent.wrapUp!.deadline).toBe(deadline + 1_000);
     expect(extended.agent.wrapUp!.extensionsLeft).toBe(0);
