@@ -34,6 +34,8 @@ export interface Sizes {
   ring: { calls: number; warmupCalls: number };
   /** Part 6: invites per push provider (one at a time), after unmeasured warm-up invites. */
   push: { invites: number; warmupInvites: number };
+  /** Part 7: agents in one queue, and rounds of N simultaneous missed offers + N wrap-ups. */
+  agents: { agents: number; rounds: number };
 }
 
 /**
@@ -55,6 +57,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 2 },
         ring: { calls: 2, warmupCalls: 0 },
         push: { invites: 10, warmupInvites: 1 },
+        agents: { agents: 3, rounds: 1 },
       };
     case 'quick':
       return {
@@ -64,6 +67,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 30 },
         ring: { calls: 10, warmupCalls: 1 },
         push: { invites: 200, warmupInvites: 5 },
+        agents: { agents: 20, rounds: 5 },
       };
     case 'full': {
       const devices = Math.min(20_000, maxDevicesPerProcess(nofileLimit));
@@ -75,6 +79,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 120 },
         ring: { calls: 20, warmupCalls: 1 },
         push: { invites: 1_000, warmupInvites: 5 },
+        agents: { agents: 50, rounds: 10 },
       };
     }
   }

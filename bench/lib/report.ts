@@ -94,6 +94,14 @@ export function evaluateTargets(r: BenchResults): TargetCheck[] {
         : p.status,
     met: p.status === 'ok' ? p.p99Ms <= 50 && p.apns.missing === 0 : p.status === 'pending' ? null : false,
   });
+  const a = r.agentTimers;
+  out.push({
+    id: 'rona',
+    label: 'Missed offer (RONA): offer deadline → the agent is not-ready (missed) on their device',
+    target: 'every offer ≤ 100 ms',
+    value: a.status === 'ok' ? `max ${num(a.rona.maxMs, 1)} ms, p50 ${num(a.rona.p50Ms, 1)} ms over ${num(a.rona.count, 0)} offers (${a.agents} at once)` : a.status,
+    met: a.status === 'ok' ? a.rona.count > 0 && a.rona.maxMs <= 100 : false,
+  });
   return out;
 }
 
@@ -170,6 +178,13 @@ function mainTable(r: BenchResults): string[] {
   } else {
     rows.push(`| 6 Push | | ${p.status}${p.status === 'pending' ? ` (${p.reason})` : ''} | | | | ${p.status === 'pending' ? '⏳' : '❌'} |`);
   }
+  const a = r.agentTimers;
+  if (a.status === 'ok') {
+    rows.push(
+      `| 7 Agent timers (${a.agents} agents × ${a.rounds} rounds) | RONA: offer deadline → not-ready (missed) on the device, p50 / p99 (max) | ${num(a.rona.p50Ms, 1)} / ${num(a.rona.p99Ms, 1)} ms (${num(a.rona.maxMs, 1)}) | ping round trip p50 ${num(a.pingP50Ms, 2)} ms | | every offer ≤ 100 ms | ${mark(t('rona')!.met)} |`,
+      `| | wrap-up deadline → next state on the device, p50 / p99 (max) | ${num(a.wrapUp.p50Ms, 1)} / ${num(a.wrapUp.p99Ms, 1)} ms (${num(a.wrapUp.maxMs, 1)}) | | | | |`,
+    );
+  } else rows.push(`| 7 Agent timers | | ${a.status} | | | | ❌ |`);
   return rows;
 }
 

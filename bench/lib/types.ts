@@ -255,6 +255,19 @@ export interface PushResult {
   fcm: PushProviderResult | null;
 }
 
+/** Part 7, agent timers: how late the server's agent timers reach the agent's device. */
+export interface AgentTimersResult {
+  status: 'ok';
+  agents: number;
+  rounds: number;
+  /** Offer deadline → the agent's device receives not-ready (missed) (target: max ≤ 100 ms). */
+  rona: LatencySummary;
+  /** Wrap-up deadline → the agent's device receives the state after wrap-up. */
+  wrapUp: LatencySummary;
+  /** `session:ping` round trip in the same run: the floor of any server → device figure. */
+  pingP50Ms: number;
+}
+
 export interface MachineInfo {
   cpus: number;
   node: string;
@@ -275,6 +288,7 @@ export interface PartResults {
   timeToAudio: TimeToAudioResult | Pending | Failed | Skipped;
   idleCore: IdleCoreResult | Failed | Skipped;
   push: PushResult | Pending | Failed | Skipped;
+  agentTimers: AgentTimersResult | Failed | Skipped;
 }
 
 export type PartKey = keyof PartResults;

@@ -7,6 +7,7 @@ import type { BenchPart, PartKey } from '../lib/types.js';
 import { callSetupPart } from './call-setup.js';
 import { idleCorePart } from './idle-core.js';
 import { idlePart } from './idle.js';
+import { agentTimersPart } from './agent-timers.js';
 import { pushPart } from './push.js';
 import { reconnectStormPart } from './reconnect-storm.js';
 import { timeToRingPart } from './time-to-ring.js';
@@ -17,5 +18,6 @@ export const PARTS: BenchPart<PartKey>[] = [
   callSetupPart,
   timeToRingPart,
   pushPart,
+  agentTimersPart,
   reconnectStormPart,
 ] as BenchPart<PartKey>[];

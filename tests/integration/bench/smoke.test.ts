@@ -73,6 +73,13 @@ const LatestJson = z.object({
     apns: pushProvider.extend({ provider: z.literal('apns') }),
     fcm: pushProvider.extend({ provider: z.literal('fcm') }),
   }),
+  agentTimers: z.object({
+    status: z.literal('ok'),
+    agents: z.number().int().positive(),
+    rona: z.object({ count: z.number().int().positive(), p50Ms: num, maxMs: num }),
+    wrapUp: z.object({ count: z.number().int().positive(), p50Ms: num, maxMs: num }),
+    pingP50Ms: num,
+  }),
   targets: z.array(z.object({ id: z.string(), met: z.boolean().nullable() })).min(5),
 });
 
