@@ -16,10 +16,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Signaling } from '../../src/core/signaling.js';
+import { type Signaling } from '../../src/core/signaling.js';
 import { addQueue } from '../../src/server/agent-admin.js';
 import { SqliteStorage } from '../../src/server/store/sqlite.js';
 import type { AgentView } from '../../src/shared/protocol/index.js';
+import { connectSeeded } from '../lib/connect.js';
 import { seedUsers, type SeededDevice } from '../lib/seed.js';
 import { freePort, ServerUnderTest } from '../lib/server-process.js';
 import { round, summarize } from '../lib/stats.js';
@@ -32,19 +33,6 @@ interface Agent {
   user: SeededDevice;
   link: Signaling;
   views: { at: number; agent: AgentView }[];
-}
-
-async function connect(url: string, u: SeededDevice): Promise<Signaling> {
-  const link = new Signaling({
-    serverUrl: url,
-    auth: () => ({ token: u.accessToken, deviceId: u.deviceId, deviceKind: 'desktop', deviceName: 'bench agent', appVersion: 'bench' }),
-  });
-  await new Promise<void>((resolve, reject) => {
-    link.socket.once('connect', () => resolve());
-    link.socket.once('connect_error', (err) => reject(err));
-    link.connect();
-  });
-  return link;
 }
 
 /** The first view received at or after index `from` that matches (already in, or the next to come). */
@@ -101,11 +89,11 @@ export const agentTimersPart: BenchPart<'agentTimers'> = {
     });
     const links: Signaling[] = [];
     try {
-      const caller = await connect(server.url, callerUser!);
+      const caller = await connectSeeded(server.url, callerUser!, 'bench caller');
       links.push(caller);
       const agents: Agent[] = [];
       for (const user of agentUsers) {
-        const link = await connect(server.url, user);
+        const link = await connectSeeded(server.url, user, 'bench agent');
         links.push(link);
         const a: Agent = { user, link, views: [] };
         link.on('agent:changed', ({ agent }) => a.views.push({ at: Date.now(), agent }));

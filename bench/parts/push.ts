@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Signaling } from '../../src/core/signaling.js';
+import { type Signaling } from '../../src/core/signaling.js';
 import {
   apnsSigningKey,
   apnsToken,
@@ -33,6 +33,7 @@ import {
   type ApnsStandIn,
   type FcmStandIn,
 } from '../../tests/helpers/push-standins.js';
+import { connectSeeded } from '../lib/connect.js';
 import { seedUsers, type SeededDevice } from '../lib/seed.js';
 import { freePort, ServerUnderTest } from '../lib/server-process.js';
 import { round, summarize } from '../lib/stats.js';
@@ -84,19 +85,6 @@ async function registerPhone(url: string, u: SeededDevice, body: Record<string, 
   if (res.status !== 200 || answer.active !== true) {
     throw new Error(`push registration for ${u.username} (${String(body.provider)}) refused: ${res.status} ${JSON.stringify(answer)}`);
   }
-}
-
-async function connectCaller(url: string, u: SeededDevice): Promise<Signaling> {
-  const signaling = new Signaling({
-    serverUrl: url,
-    auth: () => ({ token: u.accessToken, deviceId: u.deviceId, deviceKind: 'desktop', deviceName: 'bench caller', appVersion: 'bench' }),
-  });
-  await new Promise<void>((resolve, reject) => {
-    signaling.socket.once('connect', () => resolve());
-    signaling.socket.once('connect_error', (err) => reject(err));
-    signaling.connect();
-  });
-  return signaling;
 }
 
 interface InviteTiming {
@@ -187,7 +175,7 @@ export const pushPart: BenchPart<'push'> = {
       const androidToken = fcmToken();
       await registerPhone(server.url, iosUser!, { provider: 'apns', token: iosToken, bundleId: BUNDLE_ID, environment: 'production' });
       await registerPhone(server.url, androidUser!, { provider: 'fcm', token: androidToken });
-      caller = await connectCaller(server.url, callerUser!);
+      caller = await connectSeeded(server.url, callerUser!, 'bench caller');
 
       const apnsResult = await measure(ctx, caller, apnsTarget(apns, iosUser!, iosToken));
       const fcmResult = await measure(ctx, caller, fcmTarget(fcm, androidUser!, androidToken));
