@@ -3,3 +3,4 @@ export * from './call.js';
 export * from './http.js';
 export * from './socket.js';
 export * from './push.js';
+export * from './agent.js';

@@ -16,6 +16,7 @@ import {
 } from './common.js';
 import { CallView, HistoryRecord } from './call.js';
 import { PushRegistration, PushRegisterResponse, PushUnregisterResponse } from './push.js';
+import { agentClientEvents, agentServerEvents } from './agent.js';
 
 const CallRef = z.object({ callId: Id });
 
@@ -158,6 +159,7 @@ export const clientEvents = {
   'push:register': { request: PushRegistration, response: PushRegisterResponse },
   /** Mobile: stop pushing to this device. */
   'push:unregister': { request: z.object({}).strict(), response: PushUnregisterResponse },
+  ...agentClientEvents,
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -199,6 +201,7 @@ export const serverEvents = {
   'session:shutdown': z.object({ reason: z.string(), reconnectAfterMs: z.number().int().nonnegative() }),
   /** An event arrived without an acknowledgement callback. */
   'protocol:error': z.object({ event: z.string(), error: z.object({ code: ErrorCode, message: z.string() }) }),
+  ...agentServerEvents,
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;
