@@ -108,6 +108,9 @@ export class HostBridge {
       'account.set': async (r) => p.setAccount(r),
       'media.iceServers': async () => ({ iceServers: await p.iceServers() }),
       'window.hide': async () => (await this.hooks.hideWindow?.(), ok),
+      'agent.set': async (r) => p.setAgentStatus(r.status),
+      'agent.wrapup': async (r) => p.wrapUp(r),
+      'agent.extend': async (r) => p.extendWrapUp(r.callId),
     };
   }
 }

@@ -6,7 +6,8 @@
  * token-session.ts (login, refresh, persistence), connection.ts (socket,
  * backoff, heartbeat, resume), call-registry.ts (calls, their timers, ring /
  * ring-stopped, ring-loss), call-policy.ts (answer holds the others, swap,
- * hang-up and hold act locally first) and history.ts.
+ * hang-up and hold act locally first), agent-desk.ts (the
+ * server-owned agent state, mirrored) and history.ts.
  *
  * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it,
  * starts and stops it on the `media-wanted` / `media-released` events and
@@ -24,9 +25,12 @@ import {
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
+  type AgentStatus,
+  type AgentView,
 } from '../shared/protocol/index.js';
 import { normalizeUsername, type CallInfo, type SessionState } from '../shared/contract.js';
 import { normalizeUrl } from './api-client.js';
+import { AgentDesk, type WrapUpRequest } from './agent-desk.js';
 import { CallPolicy } from './call-policy.js';
 import { errorBody } from './errors.js';
 import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
@@ -55,6 +59,8 @@ const SIGNED_OUT = {
   calls: [],
   missedCount: 0,
   history: [],
+  agent: null,
+  agentReasons: [],
 } as const satisfies Omit<SessionState, 'serverUrl' | 'error'>;
 
 export { errorBody } from './errors.js';
@@ -71,6 +77,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private readonly log: CoreLogger;
   private readonly now: () => number;
   private readonly policy: CallPolicy;
+  private readonly desk: AgentDesk;
 
   constructor(private readonly opts: SoftphoneOptions) {
     super(opts.log);
@@ -98,6 +105,15 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       connected: () => this.connected,
       now: this.now,
       emit: (event, payload) => this.emit(event, payload),
+      log: this.log,
+    });
+    this.desk = new AgentDesk({
+      request: (event, payload) => this.request(event, payload),
+      userId: () => this.state.user?.id ?? null,
+      changed: (desk) => {
+        this.update({ agent: desk.agent, agentReasons: desk.reasons });
+        this.emit('agent', desk);
+      },
       log: this.log,
     });
     this.tokens = new TokenSession({
@@ -293,6 +309,15 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     return turn.iceServers;
   }
 
+  // ─────────── agent desk (agent-desk.ts): the server owns the state; these only ask ───────────
+
+  /** Ready / not-ready(reason); the pending next status while busy; null cancels it. */
+  setAgentStatus(status: AgentStatus | null): Promise<AgentView> { return this.desk.setStatus(status); }
+  wrapUp(req: WrapUpRequest): Promise<AgentView> { return this.desk.wrapUp(req); }
+  extendWrapUp(callId: string): Promise<AgentView> { return this.desk.extendWrapUp(callId); }
+  /** Desktop auto-away (screen locked / idle): the server decides what it changes. */
+  autoAway(away: boolean): Promise<void> { return this.desk.autoAway(away); }
+
   // ───────────────────────────── history ─────────────────────────────
 
   async historyPage(cursor?: string): Promise<{ items: HistoryRecord[]; nextCursor: string | null }> {
@@ -327,6 +352,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     s.on('status:changed', ({ status, presence }) => this.update({ status, presence }), invalid);
     s.on('settings:changed', (account) => this.update({ account }), invalid);
     s.on('history:added', ({ record, missedCount }) => this.onHistoryAdded(record, missedCount), invalid);
+    s.on('agent:changed', ({ agent }) => this.desk.apply(agent), invalid);
     s.on(
       'session:shutdown',
       ({ reconnectAfterMs }) => {
@@ -397,6 +423,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     const history = historyAfterSync(this.state.history, res);
     if (history === 'reload') this.update({ history: (await this.historyPage()).items });
     else if (history !== this.state.history) this.update({ history });
+    await this.desk.refresh().catch((err: unknown) => this.log.warn('agent state refresh failed', { error: errorBody(err) }));
     await this.tokens.persist(this.state.user ?? undefined);
   }
 
@@ -443,6 +470,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.tokens.clear();
     this.watched.clear();
     this.policy.clear();
+    this.desk.clear();
     this.conn.resetStats();
     this.update({ ...SIGNED_OUT, ...patch });
   }

@@ -10,7 +10,11 @@ import { z } from 'zod';
 import type { HostEventNameFromList } from './ipc-channels.js';
 import {
   AccountSettings,
+  AgentStatus,
+  AgentView,
+  CallNotes,
   CallView,
+  DispositionCode,
   DirectoryEntry,
   ErrorBody,
   HistoryRecord,
@@ -18,6 +22,7 @@ import {
   Id,
   MediaSignal,
   PresenceStatus,
+  Reason,
   SetStatus,
   UserSummary,
   Username,
@@ -109,6 +114,13 @@ export const SessionState = z.object({
   history: z.array(HistoryRecord),
   /** Last error worth showing, in words a user understands. */
   error: ErrorBody.nullable(),
+  /**
+   * Support agents (docs/agents.md): this user's server-owned agent state as last heard;
+   * null (or absent): not an agent. The UI and the tray only show it and ask for changes.
+   */
+  agent: AgentView.nullable().optional(),
+  /** The not-ready reason codes (system ones too, for labels); empty for non-agents. */
+  agentReasons: z.array(Reason).optional(),
 });
 export type SessionState = z.infer<typeof SessionState>;
 
@@ -160,6 +172,17 @@ export const hostRequests = {
   'media.iceServers': { request: Empty, response: z.object({ iceServers: z.array(IceServer) }) },
   /** The window asks to be hidden (desktop) — e.g. after a call when it was opened by a call. */
   'window.hide': { request: Empty, response: Ok },
+  /** Agent: ask for ready / not-ready(reason); pending next status while busy; null cancels it. */
+  'agent.set': { request: z.object({ status: AgentStatus.nullable() }).strict(), response: AgentView },
+  /** Agent: save the wrap-up's disposition and notes; `done` ends wrap-up now. */
+  'agent.wrapup': {
+    request: z
+      .object({ callId: Id, disposition: DispositionCode.nullable().optional(), notes: CallNotes.optional(), done: z.boolean().optional() })
+      .strict(),
+    response: AgentView,
+  },
+  /** Agent: extend the running wrap-up once more (the server knows by how much and how often). */
+  'agent.extend': { request: CallRef, response: AgentView },
 } as const;
 
 export type HostRequestName = keyof typeof hostRequests;
