@@ -47,6 +47,7 @@ export class HostBridge {
     phone.on('presence', (p) => this.events.emit('presence', p));
     phone.on('media-wanted', ({ callId }) => this.events.emit('call.media', { callId, media: 'wanted' }));
     phone.on('media-released', ({ callId }) => this.events.emit('call.media', { callId, media: 'released' }));
+    phone.on('auto-answered', (p) => this.events.emit('call.auto-answered', p));
     this.handlers = this.createHandlers();
   }
 

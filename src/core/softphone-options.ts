@@ -62,6 +62,8 @@ export interface SoftphoneEvents extends Record<string, unknown> {
   'media-wanted': { callId: string };
   /** Media for the call must stop now (hung up, held elsewhere, ended, answer failed). */
   'media-released': { callId: string };
+  /** The core answered a ringing call by itself (agent auto-answer): play the zip tone. */
+  'auto-answered': { callId: string };
   /** The user's agent desk changed (server push, ack, refresh); `agent: null` for non-agents. */
   agent: AgentDeskState;
 }

@@ -6,7 +6,7 @@
  * token-session.ts (login, refresh, persistence), connection.ts (socket,
  * backoff, heartbeat, resume), call-registry.ts (calls, their timers, ring /
  * ring-stopped, ring-loss), call-policy.ts (answer holds the others, swap,
- * hang-up and hold act locally first), agent-desk.ts (the
+ * hang-up and hold act locally first, auto-answer), agent-desk.ts (the
  * server-owned agent state, mirrored) and history.ts.
  *
  * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it,
@@ -94,7 +94,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       {
         state: () => this.state,
         update: (patch) => this.update(patch),
-        emit: (event, payload) => this.emit(event, payload as never),
+        emit: (event, payload) => {
+          if (event === 'ring') this.policy.ringing(payload as CallInfo);
+          if (event === 'ring-stopped') this.policy.ringStopped((payload as CallInfo).callId);
+          this.emit(event, payload as never);
+        },
         connected: () => this.connected,
         hungUpHere: (callId) => this.policy.hungUpHere(callId),
       },
@@ -105,6 +109,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       connected: () => this.connected,
       now: this.now,
       emit: (event, payload) => this.emit(event, payload),
+      timers: this.timers,
       log: this.log,
     });
     this.desk = new AgentDesk({

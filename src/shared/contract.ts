@@ -209,6 +209,8 @@ export const hostEvents = {
    * while an answer travels) media now; `released` = stop it now (tracks, peer connection).
    */
   'call.media': z.object({ callId: Id, media: z.enum(['wanted', 'released']) }),
+  /** The core answered this call by itself (agent auto-answer): play the zip tone. */
+  'call.auto-answered': z.object({ callId: Id }),
 } as const;
 
 export type HostEventName = keyof typeof hostEvents;

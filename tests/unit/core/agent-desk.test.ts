@@ -130,6 +130,13 @@ async function connect(r: Rig): Promise<void> {
   expect(r.phone.snapshot().connection).toBe('connected');
 }
 
+function ring(r: Rig, callId: string, autoAnswerMs: number | null, from: 'bob' | 'carol' = 'bob'): CallView {
+  const v: CallView = { ...incomingView(callId, from, Date.now()), autoAnswerMs, queue: { id: 'q-support', name: 'Support' } };
+  r.views.set(callId, v);
+  r.link().push('call:incoming', { call: v });
+  return v;
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 });
 });
@@ -212,5 +219,82 @@ describe('agent desk', () => {
     await connect(r);
     await r.phone.autoAway(true);
     expect(r.sent('agent:auto-away')).toEqual([]);
+  });
+});
+
+describe('auto-answer', () => {
+  it('answers after the server’s delay, through the answer path, and says so', async () => {
+    const r = await rig();
+    await connect(r);
+    const auto: string[] = [];
+    const wanted: string[] = [];
+    r.phone.on('auto-answered', ({ callId }) => auto.push(callId));
+    r.phone.on('media-wanted', ({ callId }) => wanted.push(callId));
+    ring(r, 'c-q', 500);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(r.sent('call:accept')).toEqual([]);
+    expect(r.phone.snapshot().calls[0]?.local).toBe('ringing-in');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.sent('call:accept')).toEqual([{ callId: 'c-q' }]);
+    expect(r.phone.snapshot().calls[0]?.local).toBe('active');
+    expect(wanted).toContain('c-q'); // the same media path as a manual answer
+    expect(auto).toEqual(['c-q']);
+  });
+
+  it('a delay of 0 answers at once', async () => {
+    const r = await rig();
+    await connect(r);
+    ring(r, 'c-zero', 0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.sent('call:accept')).toEqual([{ callId: 'c-zero' }]);
+  });
+
+  it('holds the call already running here first (call waiting)', async () => {
+    const r = await rig();
+    await connect(r);
+    const first = ring(r, 'c-first', null, 'carol');
+    await r.phone.answer(first.callId);
+    r.link().sent.length = 0;
+    ring(r, 'c-second', 300);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(r.link().eventsSent()).toEqual(['call:signal', 'call:accept']);
+    expect(r.phone.snapshot().calls.find((c) => c.callId === 'c-first')).toMatchObject({ local: 'active', held: true });
+  });
+
+  it('does not answer a call the user declined or answered first', async () => {
+    const r = await rig();
+    await connect(r);
+    const auto: string[] = [];
+    r.phone.on('auto-answered', ({ callId }) => auto.push(callId));
+    ring(r, 'c-declined', 500);
+    await vi.advanceTimersByTimeAsync(200);
+    await r.phone.decline('c-declined');
+    ring(r, 'c-answered', 500, 'carol');
+    await vi.advanceTimersByTimeAsync(100);
+    await r.phone.answer('c-answered');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(r.sent('call:accept')).toEqual([{ callId: 'c-answered' }]);
+    expect(auto).toEqual([]);
+  });
+
+  it('does not answer a call that stopped ringing here (cancelled, answered elsewhere)', async () => {
+    const r = await rig();
+    await connect(r);
+    const a = ring(r, 'c-cancelled', 500);
+    const b = ring(r, 'c-elsewhere', 500, 'carol');
+    await vi.advanceTimersByTimeAsync(200);
+    r.link().push('call:ended', { call: { ...a, state: 'ended', outcome: 'cancelled', endReason: 'cancelled' } });
+    r.link().push('call:answered-elsewhere', { call: { ...b, state: 'answered', answeredDeviceId: 'dev-other', answeredAt: Date.now() } });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(r.sent('call:accept')).toEqual([]);
+  });
+
+  it('a call without autoAnswerMs keeps ringing', async () => {
+    const r = await rig();
+    await connect(r);
+    ring(r, 'c-manual', null);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(r.sent('call:accept')).toEqual([]);
+    expect(r.phone.snapshot().calls[0]?.local).toBe('ringing-in');
   });
 });
