@@ -323,6 +323,14 @@ export class DesktopApp {
           }),
         );
         break;
+      case 'agent':
+        // The same core method as the window's agent bar: the server decides (or keeps it as next).
+        void this.track(
+          this.phone.setAgentStatus(action.status).catch((err: unknown) => {
+            this.log.warn('setting the agent state failed', { error: errorBody(err) });
+          }),
+        );
+        break;
       case 'call-back':
         void this.track(this.placeCall({ userId: action.userId }));
         break;

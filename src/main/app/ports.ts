@@ -5,7 +5,7 @@
  * file, network changes), and tests with fakes. Nothing here imports
  * Electron, so every decision the desktop app takes runs in plain Node.
  */
-import type { SetStatus } from '../../shared/protocol/index.js';
+import type { AgentStatus, SetStatus } from '../../shared/protocol/index.js';
 
 export type AppView = 'main' | 'call' | 'settings' | 'history';
 
@@ -34,6 +34,8 @@ export type TrayIconState = 'available' | 'busy' | 'dnd' | 'away' | 'reconnectin
 export type TrayAction =
   | { type: 'open'; view?: AppView }
   | { type: 'status'; status: SetStatus }
+  /** Agents: ask for a state (kept as the next status while busy); null cancels the next status. */
+  | { type: 'agent'; status: AgentStatus | null }
   | { type: 'call-back'; userId: string; label: string }
   | { type: 'quit' };
 
