@@ -106,6 +106,19 @@ export interface PowerPort {
   preventAppSuspension(): () => void;
 }
 
+/**
+ * Is the user at the machine (desktop auto-away for agents)? Lock and unlock of the user's
+ * session (powerMonitor lock events on macOS/Windows, logind's LockedHint on Linux) and the
+ * system-wide idle time.
+ */
+export interface ScreenLockPort {
+  onLockChange(listener: (locked: boolean) => void): () => void;
+  /** Seconds since the last keyboard or mouse input, system-wide. */
+  idleSeconds(): number;
+  /** Releases OS resources (a D-Bus connection). */
+  dispose?(): void;
+}
+
 export interface NetworkPort {
   /** Called when connectivity changes (`true` = some network is up). */
   onChange(listener: (online: boolean) => void): () => void;
