@@ -77,7 +77,8 @@ export function AgentBar({ agent, reasons, connected, onError }: { agent: AgentV
         <span role="status" data-testid="agent-state">
           {stateText}
         </span>
-        <span className="agent-time muted" aria-label={`for ${timeInState(agent.since, now)}`}>
+        <span className="agent-time muted" data-testid="agent-time">
+          <span className="visually-hidden">for </span>
           {timeInState(agent.since, now)}
         </span>
       </p>
