@@ -13,6 +13,7 @@ import {
   ProtocolError,
   type AgentStatus,
   type AgentView,
+  type AutoAnswer,
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
@@ -104,6 +105,11 @@ export class AgentDesk {
     if (req.notes !== undefined) payload.notes = req.notes;
     if (req.done !== undefined) payload.done = req.done;
     return this.take(await this.d.request('agent:wrapup', payload));
+  }
+
+  /** Auto-answer for this agent (the server refuses it unless `agentMayChange`). */
+  async setAutoAnswer(autoAnswer: Partial<Omit<AutoAnswer, 'agentMayChange'>>): Promise<AgentView> {
+    return this.take(await this.d.request('agent:auto-answer', { autoAnswer }));
   }
 
   async extendWrapUp(callId: string): Promise<AgentView> {

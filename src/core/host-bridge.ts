@@ -112,6 +112,7 @@ export class HostBridge {
       'agent.set': async (r) => p.setAgentStatus(r.status),
       'agent.wrapup': async (r) => p.wrapUp(r),
       'agent.extend': async (r) => p.extendWrapUp(r.callId),
+      'agent.autoAnswer': async (r) => p.setAutoAnswer(r.autoAnswer),
     };
   }
 }

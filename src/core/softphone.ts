@@ -320,6 +320,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   setAgentStatus(status: AgentStatus | null): Promise<AgentView> { return this.desk.setStatus(status); }
   wrapUp(req: WrapUpRequest): Promise<AgentView> { return this.desk.wrapUp(req); }
   extendWrapUp(callId: string): Promise<AgentView> { return this.desk.extendWrapUp(callId); }
+  setAutoAnswer(patch: Parameters<AgentDesk['setAutoAnswer']>[0]): Promise<AgentView> { return this.desk.setAutoAnswer(patch); }
   /** Desktop auto-away (screen locked / idle): the server decides what it changes. */
   autoAway(away: boolean): Promise<void> { return this.desk.autoAway(away); }
 

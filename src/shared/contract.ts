@@ -12,6 +12,7 @@ import {
   AccountSettings,
   AgentStatus,
   AgentView,
+  AutoAnswer,
   CallNotes,
   CallView,
   DispositionCode,
@@ -183,6 +184,11 @@ export const hostRequests = {
   },
   /** Agent: extend the running wrap-up once more (the server knows by how much and how often). */
   'agent.extend': { request: CallRef, response: AgentView },
+  /** Agent: their own auto-answer, when a supervisor allows it (`agentMayChange`). */
+  'agent.autoAnswer': {
+    request: z.object({ autoAnswer: AutoAnswer.omit({ agentMayChange: true }).partial().strict() }).strict(),
+    response: AgentView,
+  },
 } as const;
 
 export type HostRequestName = keyof typeof hostRequests;

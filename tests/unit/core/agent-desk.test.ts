@@ -94,6 +94,8 @@ async function rig(): Promise<Rig> {
         return agentAck({});
       case 'agent:wrapup-extend':
         return agentAck({});
+      case 'agent:auto-answer':
+        return agentAck({ autoAnswer: { ...server.agent!.autoAnswer, ...(p.autoAnswer as object) } });
       case 'agent:auto-away':
         return agentAck(p.away ? { state: 'not-ready', reason: 'away', by: 'auto-away', since: Date.now() } : { state: 'ready', reason: null, since: Date.now() });
       default:
@@ -195,6 +197,14 @@ describe('agent desk', () => {
     expect(r.sent('agent:set')).toEqual([{ status: { state: 'not-ready', reason: 'break' } }, { status: null }]);
     expect(r.sent('agent:wrapup')).toEqual([{ callId: 'c1', disposition: 'resolved', notes: 'ok', done: true }]);
     expect(r.sent('agent:wrapup-extend')).toEqual([{ callId: 'c1' }]);
+  });
+
+  it('auto-answer changes go to the server and come back in the view', async () => {
+    const r = await rig();
+    await connect(r);
+    await r.phone.setAutoAnswer({ queue: false, delayMs: 1000 });
+    expect(r.sent('agent:auto-answer')).toEqual([{ autoAnswer: { queue: false, delayMs: 1000 } }]);
+    expect(r.phone.snapshot().agent?.autoAnswer).toMatchObject({ queue: false, delayMs: 1000 });
   });
 
   it('auto-away asked while disconnected reaches the server on reconnect, once', async () => {
