@@ -264,7 +264,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   // ───────────────────────────── calls ─────────────────────────────
 
-  async dial(target: { userId: string } | { username: string }): Promise<CallInfo> {
+  /** Calls a user (or, with the server's queues, a queue: the server offers it to an agent). */
+  async dial(target: ClientRequest<'call:invite'>['to']): Promise<CallInfo> {
     const callId = globalThis.crypto.randomUUID();
     const { call } = await this.request('call:invite', { to: target, callId });
     return this.calls.applyView(call);
