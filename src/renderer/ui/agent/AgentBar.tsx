@@ -82,6 +82,11 @@ export function AgentBar({ agent, reasons, connected, onError }: { agent: AgentV
           {timeInState(agent.since, now)}
         </span>
       </p>
+      {agent.noOffersUntil !== null && agent.noOffersUntil > now && (
+        <p className="agent-next muted small" data-testid="agent-no-offers">
+          No offers for {timeInState(now, agent.noOffersUntil)}
+        </p>
+      )}
       {agent.next && (
         <p className="agent-next" role="status">
           <span>Next: {statusLabel(agent.next, reasons)}</span>
