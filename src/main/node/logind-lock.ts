@@ -63,32 +63,51 @@ export interface LogindLockOptions {
 export async function watchLogindLock(o: LogindLockOptions): Promise<LogindLockWatch> {
   const log = o.log ?? silentLogger;
   const bus = o.bus ?? systemBus();
-  try {
-    const managerObj = await withTimeout(bus.getProxyObject(SERVICE, MANAGER_PATH, MANAGER_XML), CALL_TIMEOUT_MS, 'logind');
-    const manager = managerObj.getInterface(MANAGER) as unknown as ManagerProxy;
-    const sessionId = o.sessionId ?? process.env.XDG_SESSION_ID;
-    const path = await withTimeout(
-      sessionId ? manager.GetSession(sessionId) : manager.GetSessionByPID(o.pid ?? process.pid),
-      CALL_TIMEOUT_MS,
-      'logind session',
-    );
-    const sessionObj = await withTimeout(bus.getProxyObject(SERVICE, path, SESSION_XML), CALL_TIMEOUT_MS, 'logind session');
-    const props = sessionObj.getInterface(PROPERTIES) as unknown as PropertiesProxy;
-    const watch: LogindLockWatch = {
-      locked: Boolean((await withTimeout(props.Get(SESSION, 'LockedHint'), CALL_TIMEOUT_MS, 'LockedHint')).value),
-      close: () => bus.disconnect(),
+  // An unreachable bus reports an 'error' event: without a listener that would crash the
+  // process. While connecting it rejects; afterwards it is logged (auto-away then follows
+  // the idle time only).
+  let connecting = true;
+  let onError!: (err: unknown) => void;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (err) => {
+      if (connecting) reject(err instanceof Error ? err : new Error(String(err)));
+      else log.warn('system bus error: the lock hint is no longer watched', { error: String(err) });
     };
-    props.on('PropertiesChanged', (iface, changed) => {
-      if (iface !== SESSION || !('LockedHint' in changed)) return;
-      const locked = Boolean(changed.LockedHint.value);
-      if (locked === watch.locked) return;
-      watch.locked = locked;
-      o.onChange(locked);
-    });
-    log.info('watching the logind lock hint', { session: path, locked: watch.locked });
+  });
+  failed.catch(() => undefined);
+  bus.on('error', onError);
+  try {
+    const watch = await Promise.race([connect(bus, o, log), failed]);
+    connecting = false;
     return watch;
   } catch (err) {
     bus.disconnect();
     throw err;
   }
+}
+
+async function connect(bus: MessageBus, o: LogindLockOptions, log: CoreLogger): Promise<LogindLockWatch> {
+  const managerObj = await withTimeout(bus.getProxyObject(SERVICE, MANAGER_PATH, MANAGER_XML), CALL_TIMEOUT_MS, 'logind');
+  const manager = managerObj.getInterface(MANAGER) as unknown as ManagerProxy;
+  const sessionId = o.sessionId ?? process.env.XDG_SESSION_ID;
+  const path = await withTimeout(
+    sessionId ? manager.GetSession(sessionId) : manager.GetSessionByPID(o.pid ?? process.pid),
+    CALL_TIMEOUT_MS,
+    'logind session',
+  );
+  const sessionObj = await withTimeout(bus.getProxyObject(SERVICE, path, SESSION_XML), CALL_TIMEOUT_MS, 'logind session');
+  const props = sessionObj.getInterface(PROPERTIES) as unknown as PropertiesProxy;
+  const watch: LogindLockWatch = {
+    locked: Boolean((await withTimeout(props.Get(SESSION, 'LockedHint'), CALL_TIMEOUT_MS, 'LockedHint')).value),
+    close: () => bus.disconnect(),
+  };
+  props.on('PropertiesChanged', (iface, changed) => {
+    if (iface !== SESSION || !('LockedHint' in changed)) return;
+    const locked = Boolean(changed.LockedHint.value);
+    if (locked === watch.locked) return;
+    watch.locked = locked;
+    o.onChange(locked);
+  });
+  log.info('watching the logind lock hint', { session: path, locked: watch.locked });
+  return watch;
 }
