@@ -244,7 +244,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
           <AgentBar agent={session.agent} reasons={session.agentReasons ?? []} connected={session.connection === 'connected'} onError={setNotice} />
         )}
         {session.agent?.state === 'wrap-up' && session.agent.wrapUp && (
-          <WrapUpPanel key={session.agent.wrapUp.callId} wrapUp={session.agent.wrapUp} connected={session.connection === 'connected'} />
+          <WrapUpPanel key={`wrapup-${session.agent.wrapUp.callId}`} wrapUp={session.agent.wrapUp} connected={session.connection === 'connected'} />
         )}
         {primary && current !== 'call' && <CallBar call={primary} onReturn={() => navigate('call')} />}
         {content}
