@@ -6,6 +6,8 @@
  * - After every (re)connect and sync, `refresh()` reads `agent:get` (and the reason codes);
  *   a user without the agent role gets `forbidden` and has no desk (`agent: null`).
  * - `agent:changed` pushes (from any device or a supervisor) replace the view.
+ * - When a wrap-up ends, the history is re-read: the call's record gained its disposition
+ *   and notes on the server (the Done ack comes after they are stored, a push may not).
  * - Auto-away asked while the link is down is remembered and sent on the next refresh, so
  *   a screen locked during a network drop still reaches the server.
  */
@@ -35,6 +37,11 @@ export interface AgentDeskDeps {
   userId(): string | null;
   /** The desk changed. */
   changed(state: AgentDeskState): void;
+  /**
+   * A wrap-up ended (or its Done was acknowledged): the call's history record now holds
+   * the disposition and notes, so the host re-reads it.
+   */
+  wrapUpSaved(callId: string): void;
   log: CoreLogger;
 }
 
@@ -104,7 +111,9 @@ export class AgentDesk {
     if (req.disposition !== undefined) payload.disposition = req.disposition;
     if (req.notes !== undefined) payload.notes = req.notes;
     if (req.done !== undefined) payload.done = req.done;
-    return this.take(await this.d.request('agent:wrapup', payload));
+    const agent = this.take(await this.d.request('agent:wrapup', payload));
+    if (req.done) this.d.wrapUpSaved(req.callId);
+    return agent;
   }
 
   /** Auto-answer for this agent (the server refuses it unless `agentMayChange`). */
@@ -153,7 +162,9 @@ export class AgentDesk {
   }
 
   private set(state: AgentDeskState): void {
+    const ended = this.state.agent?.wrapUp?.callId;
     this.state = state;
     this.d.changed(state);
+    if (ended && state.agent?.wrapUp?.callId !== ended) this.d.wrapUpSaved(ended);
   }
 }

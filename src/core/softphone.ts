@@ -119,6 +119,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
         this.update({ agent: desk.agent, agentReasons: desk.reasons });
         this.emit('agent', desk);
       },
+      wrapUpSaved: () => void this.historyPage().then(({ items }) => this.update({ history: items }), () => undefined),
       log: this.log,
     });
     this.tokens = new TokenSession({

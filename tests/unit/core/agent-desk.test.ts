@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../../src/core/ports.js';
 import { Softphone } from '../../../src/core/softphone.js';
-import { ProtocolError, type AgentView, type CallView, type ClientEventName } from '../../../src/shared/protocol/index.js';
+import { ProtocolError, type AgentView, type CallView, type ClientEventName, type HistoryRecord } from '../../../src/shared/protocol/index.js';
 import { DEVICE, FakeSignaling, ME, answeredHere, incomingView } from './fake-signaling.js';
 
 const REASONS = [
@@ -39,7 +39,7 @@ interface Rig {
   link(): FakeSignaling;
   views: Map<string, CallView>;
   /** What the fake server answers to agent requests (null: the user is not an agent). */
-  server: { agent: AgentView | null };
+  server: { agent: AgentView | null; history: HistoryRecord[] };
   sent(event: ClientEventName): unknown[];
 }
 
@@ -47,7 +47,7 @@ async function rig(): Promise<Rig> {
   const store = new MemoryStore();
   await store.set('session', { serverUrl: 'http://server.test', refreshToken: 'r1', user: ME });
   const views = new Map<string, CallView>();
-  const server: Rig['server'] = { agent: agentView() };
+  const server: Rig['server'] = { agent: agentView(), history: [] };
   const links: FakeSignaling[] = [];
   const respond = async (event: string, payload: unknown): Promise<unknown> => {
     const p = payload as Record<string, unknown> & { callId?: string };
@@ -81,6 +81,8 @@ async function rig(): Promise<Rig> {
         views.set(v.callId, v);
         return { call: v };
       }
+      case 'history:list':
+        return { items: server.history, nextCursor: null };
       case 'agent:get':
         return agentAck({});
       case 'agent:reasons':
@@ -197,6 +199,35 @@ describe('agent desk', () => {
     expect(r.sent('agent:set')).toEqual([{ status: { state: 'not-ready', reason: 'break' } }, { status: null }]);
     expect(r.sent('agent:wrapup')).toEqual([{ callId: 'c1', disposition: 'resolved', notes: 'ok', done: true }]);
     expect(r.sent('agent:wrapup-extend')).toEqual([{ callId: 'c1' }]);
+  });
+
+  it('when wrap-up ends the history is read again, so the record shows its disposition and notes', async () => {
+    const r = await rig();
+    await connect(r);
+    const wrapUp = {
+      callId: 'c1',
+      deadline: Date.now() + 30_000,
+      awaitingDisposition: false,
+      extensionsLeft: 1,
+      extendBySec: 30,
+      dispositions: [{ code: 'solved', label: 'Solved' }],
+      dispositionRequired: true,
+      disposition: 'solved',
+      notes: 'reset',
+    };
+    r.link().push('agent:changed', { agent: agentView({ state: 'wrap-up', callId: 'c1', wrapUp, since: 1_000_100 }) });
+    expect(r.sent('history:list')).toEqual([]);
+    r.server.history = [
+      {
+        id: 'h1', callId: 'c1', direction: 'incoming', peer: ME, outcome: 'completed', endReason: 'hangup', missed: false,
+        startedAt: 0, answeredAt: 1, endedAt: 2, durationSec: 1, answeredDeviceId: DEVICE, seen: true,
+        queue: { id: 'support', name: 'Support' }, disposition: 'solved', notes: 'reset',
+      },
+    ];
+    r.link().push('agent:changed', { agent: agentView({ state: 'ready', since: 1_000_200 }) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.sent('history:list')).toHaveLength(1);
+    expect(r.phone.snapshot().history[0]).toMatchObject({ callId: 'c1', disposition: 'solved', notes: 'reset' });
   });
 
   it('auto-answer changes go to the server and come back in the view', async () => {
