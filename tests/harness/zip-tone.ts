@@ -47,20 +47,33 @@ export async function recordZipTone(page: Page): Promise<void> {
   });
 }
 
-/** Frames (since `recordZipTone`) whose strongest bin is `hz` well above the noise floor. */
-export async function zipToneFrames(page: Page, hz: number, { toleranceHz = 30, minDb = -60 } = {}): Promise<ZipFrame[]> {
-  const frames = await page.evaluate(() => (window as unknown as { __zipFrames?: ZipFrame[] }).__zipFrames ?? []);
+async function allFrames(page: Page): Promise<ZipFrame[]> {
+  return page.evaluate(() => (window as unknown as { __zipFrames?: ZipFrame[] }).__zipFrames ?? []);
+}
+
+function matching(frames: ZipFrame[], hz: number, toleranceHz = 30, minDb = -60): ZipFrame[] {
   return frames.filter((f) => Math.abs(f.peakHz - hz) <= toleranceHz && f.peakDb > minDb);
 }
 
-/** Waits until the zip-tone output carried `hz`; returns those frames. */
+/** Frames (since `recordZipTone`) whose strongest bin is `hz` well above the noise floor. */
+export async function zipToneFrames(page: Page, hz: number): Promise<ZipFrame[]> {
+  return matching(await allFrames(page), hz);
+}
+
+/**
+ * Waits until the zip-tone output carried `hz` and the beep is over (100 ms of frames
+ * without it), so its length can be measured; returns the frames that carried it.
+ */
 export async function waitForZipTone(page: Page, hz: number, timeoutMs = 5_000): Promise<ZipFrame[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const heard = await zipToneFrames(page, hz);
-    // A few frames past the first: the beep has been sampled for a while.
-    if (heard.length >= 5) return heard;
-    if (Date.now() > deadline) throw new Error(`the zip tone (${hz} Hz) never reached the agent's output within ${timeoutMs} ms`);
+    const frames = await allFrames(page);
+    const heard = matching(frames, hz);
+    const last = frames.at(-1);
+    if (heard.length >= 5 && last && last.at - heard.at(-1)!.at >= 100) return heard;
+    if (Date.now() > deadline) {
+      throw new Error(`the zip tone (${hz} Hz) never reached the agent's output (or never ended) within ${timeoutMs} ms; ${heard.length} frames heard`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
