@@ -27,6 +27,8 @@ export class AutoAway {
   /** What the core was last told (null: nothing yet, i.e. present). */
   private told: boolean | null = null;
   private offs: (() => void)[] = [];
+  /** Requests go one after the other, so the server sees lock and unlock in their order. */
+  private queue: Promise<void> = Promise.resolve();
   private readonly timers: Timers;
   private readonly log: CoreLogger;
 
@@ -78,6 +80,13 @@ export class AutoAway {
     if (away === (this.told ?? false)) return;
     this.told = away;
     this.log.info('auto-away', { away, cause });
-    this.o.phone.autoAway(away).catch((err: unknown) => this.log.warn('auto-away request failed', { away, error: errorBody(err) }));
+    this.queue = this.queue
+      .then(() => this.o.phone.autoAway(away))
+      .catch((err: unknown) => this.log.warn('auto-away request failed', { away, error: errorBody(err) }));
+  }
+
+  /** Resolves once every change so far was answered by the server (or failed). */
+  settled(): Promise<void> {
+    return this.queue;
   }
 }

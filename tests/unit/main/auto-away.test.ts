@@ -43,12 +43,16 @@ afterEach(() => {
 });
 
 describe('auto-away', () => {
-  it('lock → away, unlock → back', () => {
+  it('lock → away, unlock → back, told in that order', async () => {
     const r = rig();
     r.lock.set(true);
+    await r.away.settled();
     expect(r.told).toEqual([true]);
     r.lock.set(false);
-    expect(r.told).toEqual([true, false]);
+    r.lock.set(true);
+    r.lock.set(false);
+    await r.away.settled();
+    expect(r.told).toEqual([true, false, true, false]);
   });
 
   it('idle past the threshold → away; input again → back; told once per change', async () => {
@@ -72,8 +76,10 @@ describe('auto-away', () => {
     r.lock.idle = 700;
     await vi.advanceTimersByTimeAsync(15_000);
     r.lock.set(true);
+    await r.away.settled();
     expect(r.told).toEqual([true]);
     r.lock.set(false);
+    await r.away.settled();
     expect(r.told).toEqual([true, false]);
   });
 
@@ -83,6 +89,7 @@ describe('auto-away', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(r.told).toEqual([]);
     r.lock.set(false);
+    await r.away.settled();
     expect(r.told).toEqual([]);
   });
 
@@ -92,6 +99,7 @@ describe('auto-away', () => {
     r.lock.set(true);
     r.lock.idle = 1_000;
     await vi.advanceTimersByTimeAsync(60_000);
+    await r.away.settled();
     expect(r.told).toEqual([]);
   });
 });
