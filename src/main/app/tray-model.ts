@@ -77,7 +77,8 @@ const AGENT_STATE_WORDS: Record<AgentView['state'], string> = {
 };
 
 function reasonWord(code: string, reasons: readonly Reason[]): string {
-  return reasons.find((r) => r.code === code)?.label ?? code;
+  // An unknown code (the list not read yet, or added since) reads as itself, capitalised.
+  return reasons.find((r) => r.code === code)?.label ?? code.charAt(0).toUpperCase() + code.slice(1);
 }
 
 function agentStateWords(agent: AgentView, reasons: readonly Reason[]): string {
