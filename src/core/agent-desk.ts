@@ -29,9 +29,16 @@ export interface AgentDeskState {
   agent: AgentView | null;
   /** Reason codes, in the server's order (system ones included, for labels). */
   reasons: Reason[];
+  /**
+   * Server clock − this device's clock (ms), measured with a ping at each refresh: the
+   * view's instants (since, deadlines) are the server's, so the UI counts with it.
+   */
+  clockOffsetMs: number;
 }
 
 export interface AgentDeskDeps {
+  /** This device's clock (epoch ms). */
+  now(): number;
   request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>>;
   /** The signed-in user's id (views about other agents, seen by supervisors, are not ours). */
   userId(): string | null;
@@ -52,7 +59,7 @@ export interface WrapUpRequest {
   done?: boolean;
 }
 
-const EMPTY: AgentDeskState = { agent: null, reasons: [] };
+const EMPTY: AgentDeskState = { agent: null, reasons: [], clockOffsetMs: 0 };
 
 export class AgentDesk {
   private state: AgentDeskState = EMPTY;
@@ -79,7 +86,10 @@ export class AgentDesk {
     }
     this.apply(agent, true);
     const { reasons } = await this.d.request('agent:reasons', {});
-    this.set({ ...this.state, reasons });
+    const sent = this.d.now();
+    const { now: serverNow } = await this.d.request('session:ping', {});
+    const clockOffsetMs = Math.round(serverNow - (sent + this.d.now()) / 2);
+    this.set({ ...this.state, reasons, clockOffsetMs });
     await this.flushAway();
   }
 

@@ -113,10 +113,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       log: this.log,
     });
     this.desk = new AgentDesk({
+      now: this.now,
       request: (event, payload) => this.request(event, payload),
       userId: () => this.state.user?.id ?? null,
       changed: (desk) => {
-        this.update({ agent: desk.agent, agentReasons: desk.reasons });
+        this.update({ agent: desk.agent, agentReasons: desk.reasons, agentClockOffsetMs: desk.clockOffsetMs });
         this.emit('agent', desk);
       },
       wrapUpSaved: () => void this.historyPage().then(({ items }) => this.update({ history: items }), () => undefined),

@@ -122,6 +122,8 @@ export const SessionState = z.object({
   agent: AgentView.nullable().optional(),
   /** The not-ready reason codes (system ones too, for labels); empty for non-agents. */
   agentReasons: z.array(Reason).optional(),
+  /** Server clock − this device's clock (ms), so agent times count on the server's clock. */
+  agentClockOffsetMs: z.number().int().optional(),
 });
 export type SessionState = z.infer<typeof SessionState>;
 

@@ -241,10 +241,21 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
           </div>
         )}
         {session.agent && (
-          <AgentBar agent={session.agent} reasons={session.agentReasons ?? []} connected={session.connection === 'connected'} onError={setNotice} />
+          <AgentBar
+            agent={session.agent}
+            reasons={session.agentReasons ?? []}
+            clockOffsetMs={session.agentClockOffsetMs ?? 0}
+            connected={session.connection === 'connected'}
+            onError={setNotice}
+          />
         )}
         {session.agent?.state === 'wrap-up' && session.agent.wrapUp && (
-          <WrapUpPanel key={`wrapup-${session.agent.wrapUp.callId}`} wrapUp={session.agent.wrapUp} connected={session.connection === 'connected'} />
+          <WrapUpPanel
+            key={`wrapup-${session.agent.wrapUp.callId}`}
+            wrapUp={session.agent.wrapUp}
+            clockOffsetMs={session.agentClockOffsetMs ?? 0}
+            connected={session.connection === 'connected'}
+          />
         )}
         {primary && current !== 'call' && <CallBar call={primary} onReturn={() => navigate('call')} />}
         {content}

@@ -69,6 +69,8 @@ async function rig(): Promise<Rig> {
           lastSeenMissedAt: 0,
         };
       case 'session:ping':
+        // This fake server's clock runs 5 s ahead of the device's.
+        return { now: Date.now() + 5_000 };
       case 'call:signal':
         return {};
       case 'call:accept': {
@@ -157,6 +159,8 @@ describe('agent desk', () => {
     expect(r.phone.snapshot().agent).toMatchObject({ state: 'ready', user: { id: ME.id } });
     expect(r.phone.snapshot().agentReasons).toEqual(REASONS);
     expect(seen.at(-1)).toBe('ready');
+    // The view's instants are the server's: the UI counts with the measured offset.
+    expect(r.phone.snapshot().agentClockOffsetMs).toBe(5_000);
   });
 
   it('a user without the agent role has no desk', async () => {

@@ -18,9 +18,22 @@ import { describeError } from '../../state/errors.js';
 import { useServices } from '../app-context.js';
 import { useNow } from './use-now.js';
 
-export function AgentBar({ agent, reasons, connected, onError }: { agent: AgentView; reasons: Reason[]; connected: boolean; onError: (msg: string) => void }) {
+export function AgentBar({
+  agent,
+  reasons,
+  clockOffsetMs,
+  connected,
+  onError,
+}: {
+  agent: AgentView;
+  reasons: Reason[];
+  /** Server clock − ours: the view's instants are the server's. */
+  clockOffsetMs: number;
+  connected: boolean;
+  onError: (msg: string) => void;
+}) {
   const { api } = useServices();
-  const now = useNow();
+  const now = useNow(clockOffsetMs);
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const menuId = useId();

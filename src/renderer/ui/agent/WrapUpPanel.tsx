@@ -13,9 +13,9 @@ import { useNow } from './use-now.js';
 
 const NOTES_MAX = 2000;
 
-export function WrapUpPanel({ wrapUp, connected }: { wrapUp: WrapUpView; connected: boolean }) {
+export function WrapUpPanel({ wrapUp, clockOffsetMs, connected }: { wrapUp: WrapUpView; clockOffsetMs: number; connected: boolean }) {
   const { api } = useServices();
-  const now = useNow();
+  const now = useNow(clockOffsetMs);
   const titleId = useId();
   const dispositionId = useId();
   const notesId = useId();
