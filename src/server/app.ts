@@ -25,6 +25,9 @@ import { createPush, type PushService } from './push/index.js';
 import { RateLimits, type LimiterFactory } from './ratelimit.js';
 import { registerRoutes } from './http/routes.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
+import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
+import { AgentService } from './agents/agent-service.js';
+import { QueueRouter } from './agents/queue-router.js';
 import { SqliteStorage } from './store/sqlite.js';
 import type { Storage } from './store/types.js';
 
@@ -46,6 +49,7 @@ export interface SoftphoneServer {
   readonly storage: Storage;
   readonly live: LiveState;
   readonly calls: CallService;
+  readonly agents: AgentService;
   readonly io: IoServer;
   readonly log: Logger;
   /** Push wake-up of mobile devices (off without APNs / FCM settings). */
@@ -228,6 +232,25 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   });
   // Phones without a socket are woken by push when a call rings for them (src/server/push).
   push.service.subscribe(calls);
+  const agents = new AgentService({
+    storage,
+    live,
+    calls,
+    presence,
+    log,
+    config: {
+      graceMs: config.agentGraceMs,
+      maxNoAnswer: config.agentMaxNoAnswer,
+      noAnswerDelayMs: config.agentNoAnswerDelayMs,
+      rejectDelayMs: config.agentRejectDelayMs,
+      directWrapUpSec: config.agentDirectWrapUpSec,
+      wrapUpExtendSec: config.agentWrapUpExtendSec,
+      wrapUpMaxExtensions: config.agentWrapUpMaxExtensions,
+    },
+    publish: (agent) => io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent }),
+  });
+  presence.agentState = (userId) => agents.stateFor(userId);
+  const queues = new QueueRouter(storage, live, calls, agents);
   const gateway = new Gateway({
     io,
     storage,
@@ -240,9 +263,11 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     ringTimeoutMs: config.ringTimeoutMs,
     maxDevicesPerUser: config.maxDevicesPerUser,
     push: push.registrations,
+    agents,
+    queues,
   });
 
-  await cluster?.start({ io, calls, presence });
+  await cluster?.start({ io, calls, presence, agents });
   await revocations.start();
   // The previous run's last liveness mark: calls it left answered end then if nobody returns.
   const alive = AliveMark.open(config.dataDir);
@@ -282,5 +307,5 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     return shuttingDown;
   };
 
-  return { config, url, port, storage, live, calls, io, log, push: push.service, routes, shutdown };
+  return { config, url, port, storage, live, calls, agents, io, log, push: push.service, routes, shutdown };
 }

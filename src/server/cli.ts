@@ -4,11 +4,13 @@
  *   (no command)                    run the server
  *   user add <name> --name "Full Name" --password-stdin
  *   user list | user remove <name> | user passwd <name> --password-stdin
+ *   user role <name> agent,supervisor | reason add|list|remove | queue add|list | queue member add|remove
  * Flags: --port, --host, --data-dir, --demo, --ring-timeout-ms, --log-level
  * (every setting also has an environment variable; see README.md).
  */
 import { parseArgs } from 'node:util';
 import { addUser, changePassword, seedDemo } from './accounts.js';
+import { addQueue, addReason, describeQueue, parseRoleList, queueMember, setUserRoles } from './agent-admin.js';
 import { startServer } from './app.js';
 import { configFromEnv, parseConfig, type ConfigInput } from './config.js';
 import { openStorage } from './store/open.js';
@@ -25,6 +27,12 @@ const { values, positionals } = parseArgs({
     'log-level': { type: 'string' },
     name: { type: 'string' },
     'password-stdin': { type: 'boolean' },
+    role: { type: 'string' },
+    label: { type: 'string' },
+    'agent-ring-timeout': { type: 'string' },
+    'wrap-up': { type: 'string' },
+    dispositions: { type: 'string' },
+    'disposition-required': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -34,7 +42,13 @@ const USAGE = `usage:
   npm run server -- user add <username> --name "Display Name" --password-stdin
   npm run server -- user list
   npm run server -- user remove <username>
-  npm run server -- user passwd <username> --password-stdin`;
+  npm run server -- user passwd <username> --password-stdin
+  npm run server -- user add <username> … --role agent,supervisor
+  npm run server -- user role <username> agent,supervisor|none
+  npm run server -- reason add <code> --label "Label" | reason list | reason remove <code>
+  npm run server -- queue add <id> --name "Name" [--agent-ring-timeout 15] [--wrap-up 30]
+                    [--dispositions "solved:Solved,callback:Call back"] [--disposition-required yes]
+  npm run server -- queue list | queue member add|remove <queue> <username>`;
 
 function config(): ConfigInput {
   const flags: Record<string, unknown> = {};
@@ -63,13 +77,15 @@ async function userCommand(args: string[]): Promise<void> {
     switch (sub) {
       case 'add': {
         if (!username) throw new ProtocolError('bad_request', 'user add needs a username');
+        const roles = parseRoleList(values.role);
         const u = await addUser(storage.accounts, username, values.name ?? username, await readPassword());
-        console.log(`added ${u.username} (${u.displayName})`);
+        if (roles.length > 0) await storage.agents.setRoles(u.id, roles);
+        console.log(`added ${u.username} (${u.displayName})${roles.length > 0 ? ` with roles ${roles.join(',')}` : ''}`);
         break;
       }
       case 'list':
         for (const u of await storage.accounts.listUsers()) {
-          console.log(`${u.username}\t${u.displayName}\t${u.status}`);
+          console.log(`${u.username}\t${u.displayName}\t${u.status}${u.roles.length > 0 ? `\t${u.roles.join(',')}` : ''}`);
         }
         break;
       case 'remove': {
@@ -84,9 +100,44 @@ async function userCommand(args: string[]): Promise<void> {
         await changePassword(storage.accounts, username, await readPassword());
         console.log(`password changed for ${username}; their sessions were signed out`);
         break;
+      case 'role': {
+        if (!username) throw new ProtocolError('bad_request', 'user role needs a username');
+        const u = await setUserRoles(storage.accounts, storage.agents, username, parseRoleList(args[2]));
+        console.log(`${u.username}: roles ${u.roles.join(',') || 'none'}`);
+        break;
+      }
       default:
         throw new ProtocolError('bad_request', USAGE);
     }
+  } finally {
+    await storage.close();
+  }
+}
+
+async function agentCommand(kind: string, args: string[]): Promise<void> {
+  const storage = await openStorage(parseConfig(config()));
+  try {
+    const [sub, a, b, c] = args;
+    const { agents, accounts } = storage;
+    if (kind === 'reason' && sub === 'add') console.log(`added ${(await addReason(agents, a, values.label)).code}`);
+    else if (kind === 'reason' && sub === 'list') {
+      for (const r of await agents.listReasons()) console.log(`${r.code}\t${r.label}${r.system ? '\t(system)' : ''}`);
+    } else if (kind === 'reason' && sub === 'remove') {
+      if (!a) throw new ProtocolError('bad_request', 'reason remove needs a code');
+      console.log((await agents.removeReason(a)) ? `removed ${a}` : `no reason ${a}`);
+    } else if (kind === 'queue' && sub === 'add') {
+      const q = await addQueue(agents, a, {
+        name: values.name,
+        ringTimeout: values['agent-ring-timeout'],
+        wrapUp: values['wrap-up'],
+        dispositions: values.dispositions,
+        required: values['disposition-required'],
+      });
+      console.log(`added ${describeQueue(q, 0)}`);
+    } else if (kind === 'queue' && sub === 'list') {
+      for (const q of await agents.listQueues()) console.log(describeQueue(q, (await agents.members(q.id)).length));
+    } else if (kind === 'queue' && sub === 'member') console.log(await queueMember(accounts, agents, a, b, c));
+    else throw new ProtocolError('bad_request', USAGE);
   } finally {
     await storage.close();
   }
@@ -126,6 +177,7 @@ async function serve(): Promise<void> {
 async function main(): Promise<void> {
   if (values.help) return void console.log(USAGE);
   if (positionals[0] === 'user') return userCommand(positionals.slice(1));
+  if (positionals[0] === 'reason' || positionals[0] === 'queue') return agentCommand(positionals[0], positionals.slice(1));
   if (positionals.length > 0) throw new ProtocolError('bad_request', USAGE);
   return serve();
 }

@@ -101,6 +101,21 @@ export const ConfigSchema = z.object({
   pushRetryBaseMs: int(10, 60_000).default(500),
   /** Time limit of one push request. */
   pushRequestTimeoutMs: int(100, 60_000).default(5_000),
+  // Support agents (docs/agents.md).
+  /** How long an agent's state outlives their last device (then offline). */
+  agentGraceMs: int(1_000, 600_000).default(60_000),
+  /** Offers missed in a row before the agent is set not-ready (missed). */
+  agentMaxNoAnswer: int(1, 100).default(1),
+  /** After a missed offer below AGENT_MAX_NO_ANSWER: no offer to that agent for this long. */
+  agentNoAnswerDelayMs: int(0, 3_600_000).default(0),
+  /** After a declined offer: the agent stays ready but gets no offer for this long. */
+  agentRejectDelayMs: int(0, 3_600_000).default(10_000),
+  /** Wrap-up after a person-to-person call; 0 = none. */
+  agentDirectWrapUpSec: int(0, 3_600).default(0),
+  /** Seconds one wrap-up extension adds. */
+  agentWrapUpExtendSec: int(1, 3_600).default(30),
+  /** How many times an agent may extend one wrap-up. */
+  agentWrapUpMaxExtensions: int(0, 100).default(2),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -151,6 +166,13 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   pushMaxAttempts: 'PUSH_MAX_ATTEMPTS',
   pushRetryBaseMs: 'PUSH_RETRY_BASE_MS',
   pushRequestTimeoutMs: 'PUSH_REQUEST_TIMEOUT_MS',
+  agentGraceMs: 'AGENT_GRACE_MS',
+  agentMaxNoAnswer: 'AGENT_MAX_NO_ANSWER',
+  agentNoAnswerDelayMs: 'AGENT_NO_ANSWER_DELAY_MS',
+  agentRejectDelayMs: 'AGENT_REJECT_DELAY_MS',
+  agentDirectWrapUpSec: 'AGENT_DIRECT_WRAP_UP_SEC',
+  agentWrapUpExtendSec: 'AGENT_WRAP_UP_EXTEND_SEC',
+  agentWrapUpMaxExtensions: 'AGENT_WRAP_UP_MAX_EXTENSIONS',
 };
 
 /** Reads settings from the environment (flags are merged on top by the caller). */

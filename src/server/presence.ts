@@ -2,9 +2,12 @@
  * Presence = set status + online devices + calls:
  *   no online device → offline; dnd → dnd; in an answered call → busy;
  *   otherwise the status the user set (available, busy, away).
+ * For an agent, presence is derived from the agent state instead (one source of truth):
+ *   ready → available, not-ready → away, reserved / on-call / wrap-up → busy, offline → offline.
  * Changes are pushed to sockets that subscribed to the user.
  */
-import type { PresenceStatus, SetStatus } from '../shared/protocol/index.js';
+import type { AgentState, PresenceStatus, SetStatus } from '../shared/protocol/index.js';
+import { agentPresence } from './agents/agent-machine.js';
 import type { Notifier } from './calls/notifier.js';
 import type { LiveState } from './live/types.js';
 import type { AccountStore } from './store/types.js';
@@ -38,6 +41,9 @@ export class PresenceService {
     this.statuses = opts.cacheStatus ? new Map() : undefined;
   }
 
+  /** The agent state of a user who is an agent (set by the agent service). */
+  agentState: ((userId: string) => Promise<AgentState | undefined>) | undefined;
+
   /** The user set a new status (after it was stored). */
   statusChanged(userId: string, status: SetStatus): void {
     this.statuses?.set(userId, status);
@@ -48,6 +54,8 @@ export class PresenceService {
   }
 
   async get(userId: string, status?: SetStatus): Promise<PresenceStatus> {
+    const agent = await this.agentState?.(userId);
+    if (agent !== undefined) return agentPresence(agent);
     const [devices, inCall] = await Promise.all([this.live.devices.list(userId), this.inAnsweredCall(userId)]);
     // Without an online device the status does not matter: no need to read the user.
     if (devices.length === 0) {

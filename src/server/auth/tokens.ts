@@ -49,7 +49,10 @@ export class TokenService extends EventEmitter<TokenServiceEvents> {
 
   async issue(user: UserRow, familyId: string = randomUUID()): Promise<TokenResponse> {
     const nowSec = Math.floor(this.now() / 1000);
-    const accessToken = await new SignJWT({ fam: familyId })
+    // Roles ride in the claims for clients to read; the server authorises every agent and
+    // supervisor event against the stored roles (socket/agent-handlers.ts), so a role change
+    // applies at once, not when this token expires.
+    const accessToken = await new SignJWT({ fam: familyId, roles: user.roles })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer(ISSUER)

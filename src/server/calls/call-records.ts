@@ -21,6 +21,8 @@ export function toView(c: LiveCall): CallView {
     ringDeadline: c.ringDeadline,
     outcome: c.outcome,
     endReason: c.endReason,
+    queue: c.queue ?? null,
+    autoAnswerMs: c.autoAnswerMs ?? null,
   };
 }
 
@@ -88,8 +90,10 @@ export function historyRecords(c: LiveCall): NewHistoryRecord[] {
     answeredAt: c.answeredAt,
     endedAt: c.endedAt!,
     answeredDeviceId: c.answeredDeviceId,
+    queue: c.queue ?? null,
   };
   const outcome = c.outcome!;
+  if (c.calleeIsQueue) return [{ ...base, userId: c.caller.id, direction: 'outgoing', peer: c.callee, outcome, missed: false }];
   const calleeMissed = c.answeredAt === null && outcome !== 'declined';
   return [
     { ...base, userId: c.caller.id, direction: 'outgoing', peer: c.callee, outcome, missed: false },
@@ -115,6 +119,7 @@ export async function announceRecords(
   await Promise.all(
     records.map(async (record) => {
       const userId = record.direction === 'outgoing' ? c.caller.id : c.callee.id;
+      if (c.calleeIsQueue && userId === c.callee.id) return;
       // Only a missed record changes the user's missed count: count only then.
       if (!record.missed) return notifier.toUser(userId, 'history:added', { record });
       const user = await storage.accounts.getUserById(userId);

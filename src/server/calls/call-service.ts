@@ -22,10 +22,13 @@ import type { RateLimits } from '../ratelimit.js';
 import type { LiveCall, LiveState } from '../live/types.js';
 import type { Storage, UserRow } from '../store/types.js';
 import { CallAccess, goneError } from './call-access.js';
+import { busyReason as busyRule, checkRingCap, type AgentCallHooks, type PlaceOptions } from './invite-rules.js';
 import { announceRecords, historyRecords, ringingCall, summary, toView } from './call-records.js';
+import type { CallServiceEvents } from './call-events.js';
 import type { Notifier } from './notifier.js';
 
 export { toView } from './call-records.js';
+export type { CallServiceEvents } from './call-events.js';
 
 export interface DeviceContext {
   userId: string;
@@ -53,20 +56,6 @@ export interface CallServiceDeps {
   now?: () => number;
 }
 
-/**
- * What the call service tells its subscribers (push wakes phones on `ring`
- * and sends cancels on `ring-stopped`; the socket layer already got its
- * messages through the notifier).
- */
-export interface CallServiceEvents {
-  /** A call starts ringing for its callee. */
-  ring: [call: CallView];
-  /** A ringing call stopped ringing (answered, declined, cancelled, timed out…). */
-  'ring-stopped': [call: CallView];
-  /** A call ended; its history records are durable. */
-  ended: [call: CallView];
-}
-
 export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly storage: Storage;
   private readonly live: LiveState;
@@ -77,6 +66,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly opts: CallServiceOptions;
   private readonly now: () => number;
   private readonly access: CallAccess;
+  /** Set by the agent service: agents' states in the busy and auto-answer rules. */
+  hooks: AgentCallHooks | undefined;
 
   constructor(deps: CallServiceDeps) {
     super();
@@ -92,6 +83,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   // ───────────────────────────── client requests ─────────────────────────────
 
   async invite(ctx: DeviceContext, req: ClientRequest<'call:invite'>): Promise<CallView> {
+    if ('queue' in req.to) throw new ProtocolError('bad_request', 'queue calls are routed by the agent service');
     await this.limits.consume('invite', ctx.userId);
     const callee =
       'userId' in req.to
@@ -99,8 +91,12 @@ export class CallService extends EventEmitter<CallServiceEvents> {
         : await this.storage.accounts.getUserByUsername(req.to.username);
     if (!callee) throw new ProtocolError('not_found', 'no such user');
     if (callee.id === ctx.userId) throw new ProtocolError('bad_request', 'you cannot call yourself');
+    return this.place(ctx, callee, { callId: req.callId });
+  }
 
-    const callId = req.callId ?? randomUUID();
+  /** Rings `callee` (a user, or the agent a queue offers the call to; agents/queue-router.ts). */
+  async place(ctx: DeviceContext, callee: UserSummary & Partial<UserRow>, opts: PlaceOptions): Promise<CallView> {
+    const callId = opts.callId ?? randomUUID();
     const existing = await this.live.calls.get(callId);
     if (existing) {
       // A retried invite (same id, same caller device, same callee) is answered with the
@@ -117,19 +113,26 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       callee: summary(callee),
       callerDeviceId: ctx.deviceId,
       now: this.now(),
-      ringTimeoutMs: this.opts.ringTimeoutMs,
+      ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs,
     });
+    call.queue = opts.queue ?? null;
+    call.autoAnswerMs = opts.autoAnswerMs ?? (opts.queue ? null : await this.hooks?.internalAutoAnswerMs(callee.id)) ?? null;
+    if (opts.calleeIsQueue) call.calleeIsQueue = true;
 
     // One read of the callee's calls serves the ring cap and the busy check.
     const calleeCalls = await this.live.calls.activeForUser(callee.id);
-    this.checkRingCap(callee.id, calleeCalls);
+    checkRingCap(callee.id, calleeCalls, this.opts.maxRingingPerUser);
     // Durable trace first: once anything rings, the call has a record (docs/architecture.md,
     // "Durability", on why ringing does not start before the row's disk sync).
     if (!(await this.storage.history.journalStart(call))) {
       throw new ProtocolError('conflict', 'call id already in use');
     }
 
-    const busyReason = this.busyReason(callee, calleeCalls);
+    const busyReason =
+      opts.endAtOnce ??
+      (callee.status ? busyRule(callee as UserRow, calleeCalls) : null) ??
+      (opts.queue ? null : await this.hooks?.busyReason(callee.id)) ??
+      null;
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);
     if (!(await this.live.calls.insert(call))) throw new ProtocolError('conflict', 'call id already in use');
@@ -180,8 +183,14 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     this.notifier.toUser(c.callee.id, 'call:answered-elsewhere', { call: view }, ctx.deviceId);
     this.notifier.toUser(c.caller.id, 'call:answered', { call: view });
     this.emitSafely('ring-stopped', view);
+    this.emitSafely('answered', view);
     void this.refreshPresence(c);
     return view;
+  }
+
+  /** An offered queue call nobody answered in time (RONA): ends it, `no_agents`. */
+  async giveUpOffer(callId: string): Promise<CallView> {
+    return this.finish(callId, 'missed', 'no_agents', ['ringing']);
   }
 
   async decline(ctx: DeviceContext, callId: string): Promise<CallView> {
@@ -405,24 +414,6 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     if (c.state === 'ringing') times.push(c.ringDeadline);
     if (times.length === 0) return this.live.calls.clearDeadline(c.callId);
     await this.live.calls.setDeadline(c.callId, Math.min(...times));
-  }
-
-  private busyReason(callee: UserRow, calleeCalls: readonly LiveCall[]): EndReason | null {
-    if (callee.status === 'dnd') return 'dnd';
-    if (!callee.callWaiting && calleeCalls.some((c) => c.state === 'answered')) return 'busy';
-    return null;
-  }
-
-  /**
-   * A cap on calls ringing one person at once, so strangers cannot flood a callee's screen
-   * with ringing windows: beyond it the invite is refused `busy`, before any record exists,
-   * so a flood does not fill the callee's history with missed calls either.
-   */
-  private checkRingCap(calleeId: string, calleeCalls: readonly LiveCall[]): void {
-    const ringing = calleeCalls.filter((c) => c.state === 'ringing' && c.callee.id === calleeId).length;
-    if (ringing >= this.opts.maxRingingPerUser) {
-      throw new ProtocolError('busy', 'too many calls are ringing for this person; try again later');
-    }
   }
 
   /**

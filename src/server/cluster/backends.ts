@@ -14,6 +14,7 @@
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import type { AgentService } from '../agents/agent-service.js';
 import type { CallService } from '../calls/call-service.js';
 import type { Config } from '../config.js';
 import { RedisLiveState } from '../live/redis.js';
@@ -45,7 +46,7 @@ export interface ClusterBackends {
   /** Attaches the Redis adapter (before clients connect). */
   configureIo(io: IoServer): void;
   /** Once the call service exists: node heartbeats and release of dead nodes' devices. */
-  start(deps: { io: IoServer; calls: CallService; presence: PresenceService }): Promise<void>;
+  start(deps: { io: IoServer; calls: CallService; presence: PresenceService; agents?: AgentService }): Promise<void>;
   /** After live state and storage closed: closes the Redis connections. */
   close(): Promise<void>;
 }
@@ -177,13 +178,14 @@ export async function openClusterBackends(
       configureIo(io) {
         if (pub && sub) io.adapter(createAdapter(pub, sub, { key: `${REDIS_KEY_PREFIX}io` }));
       },
-      async start({ io, calls, presence }) {
+      async start({ io, calls, presence, agents }) {
         if (!live) return;
         monitor = new NodeMonitor({
           live,
           io,
           calls,
           presence,
+          agents,
           log,
           timeoutMs: config.nodeTimeoutMs,
           // Only a journal that leaves young calls alone may be reconciled while other nodes work.

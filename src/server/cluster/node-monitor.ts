@@ -17,6 +17,7 @@
  * normally, and anything a disconnect handler could not finish is released
  * by the others after the timeout (or by this node id's next start).
  */
+import type { AgentService } from '../agents/agent-service.js';
 import type { CallService } from '../calls/call-service.js';
 import type { RedisLiveState } from '../live/redis.js';
 import type { OnlineDevice } from '../live/types.js';
@@ -29,6 +30,8 @@ export interface NodeMonitorDeps {
   io: IoServer;
   calls: CallService;
   presence: PresenceService;
+  /** Agents whose devices were on the dead node start their grace period (agents/agent-service.ts). */
+  agents?: AgentService;
   log: Logger;
   /** A node silent this long is dead. */
   timeoutMs: number;
@@ -142,6 +145,7 @@ export class NodeMonitor {
     }
     for (const userId of new Set(devices.map((d) => d.userId))) {
       await this.d.presence.refresh(userId).catch((err: unknown) => this.d.log.warn({ err, userId }, 'presence refresh failed'));
+      await this.d.agents?.syncDevices(userId, false).catch((err: unknown) => this.d.log.warn({ err, userId }, 'agent device sync failed'));
     }
   }
 }

@@ -6,7 +6,8 @@
  * read and write with structuredClone cost ~5 % of the server's CPU per call
  * (`npm run bench`, call setup).
  */
-import type { DeviceRegistry, LiveCall, LiveCallStore, LiveState, OnlineDevice, PresenceCache } from './types.js';
+import type { AgentRecord } from '../agents/agent-machine.js';
+import type { DeviceRegistry, LiveAgentStore, LiveCall, LiveCallStore, LiveState, OnlineDevice, PresenceCache } from './types.js';
 
 /** Freezes the call and the parts a transition replaces (arrays, lost devices, user summaries). */
 function frozen(call: LiveCall): LiveCall {
@@ -156,11 +157,57 @@ class MemoryPresenceCache implements PresenceCache {
   }
 }
 
+class MemoryAgentStore implements LiveAgentStore {
+  private readonly agents = new Map<string, AgentRecord>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private handler: (userId: string) => void = () => {};
+
+  async get(userId: string): Promise<AgentRecord | undefined> {
+    return this.agents.get(userId);
+  }
+
+  async compareAndSet(next: AgentRecord, expectedVersion: number | null): Promise<boolean> {
+    const current = this.agents.get(next.userId);
+    if (expectedVersion === null ? current !== undefined : current?.version !== expectedVersion) return false;
+    this.agents.set(next.userId, Object.freeze(next));
+    return true;
+  }
+
+  async list(): Promise<AgentRecord[]> {
+    return [...this.agents.values()];
+  }
+
+  async setDeadline(userId: string, at: number): Promise<void> {
+    clearTimeout(this.timers.get(userId));
+    const t = setTimeout(() => {
+      this.timers.delete(userId);
+      this.handler(userId);
+    }, Math.max(0, at - Date.now()));
+    this.timers.set(userId, t);
+  }
+
+  async clearDeadline(userId: string): Promise<void> {
+    clearTimeout(this.timers.get(userId));
+    this.timers.delete(userId);
+  }
+
+  onDeadline(handler: (userId: string) => void): void {
+    this.handler = handler;
+  }
+
+  close(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
 export class MemoryLiveState implements LiveState {
   readonly calls = new MemoryCallStore();
+  readonly agents = new MemoryAgentStore();
   readonly devices = new MemoryDeviceRegistry();
   readonly presence = new MemoryPresenceCache();
   async close(): Promise<void> {
     this.calls.close();
+    this.agents.close();
   }
 }

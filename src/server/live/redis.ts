@@ -22,11 +22,13 @@
  *   nodes                sorted set nodeId → last heartbeat (ms)
  *   presence:<userId>    last published presence
  *   lease:<job>          which node runs a periodic job this round
+ *   agent:<userId>, agents, agent-deadlines   live agent states (live/redis-agents.ts)
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import * as lua from './redis-scripts.js';
+import { RedisAgentStore } from './redis-agents.js';
+import { Activity, Script } from './redis-util.js';
 import type { DeviceRegistry, LiveCall, LiveCallStore, LiveState, OnlineDevice, PresenceCache } from './types.js';
 
 export interface RedisLiveOptions {
@@ -41,22 +43,6 @@ export interface RedisLiveOptions {
   deadlineLeaseMs?: number;
   log?: Logger;
   now?: () => number;
-}
-
-/** A Lua script run by SHA, loaded on first use (and again after a Redis restart). */
-class Script {
-  private readonly sha: string;
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
 }
 
 const SCRIPTS = {
@@ -98,32 +84,6 @@ type StoredDevice = OnlineDevice & { node?: string };
 function parseDevice(json: string): OnlineDevice {
   const { node: _node, ...device } = JSON.parse(json) as StoredDevice;
   return device;
-}
-
-/** Tracks in-flight Redis work so `close` can let it finish. */
-class Activity {
-  private inFlight = 0;
-  private lastDone = 0;
-  async track<T>(work: Promise<T>): Promise<T> {
-    this.inFlight++;
-    try {
-      return await work;
-    } finally {
-      this.inFlight--;
-      this.lastDone = Date.now();
-    }
-  }
-  /**
-   * Resolves once nothing ran for `quietMs` (work that is a chain of
-   * commands — a disconnect handler during shutdown — gets to finish), or
-   * after `maxMs`.
-   */
-  async settle(quietMs = 50, maxMs = 2_000): Promise<void> {
-    const end = Date.now() + maxMs;
-    while (Date.now() < end && (this.inFlight > 0 || Date.now() - this.lastDone < quietMs)) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
 }
 
 class RedisCallStore implements LiveCallStore {
@@ -341,6 +301,7 @@ export class RedisLiveState implements LiveState {
   readonly calls: RedisCallStore;
   readonly devices: RedisDeviceRegistry;
   readonly presence: RedisPresenceCache;
+  readonly agents: RedisAgentStore;
   readonly nodeId: string;
   private readonly keys: Keys;
   private readonly activity = new Activity();
@@ -357,6 +318,7 @@ export class RedisLiveState implements LiveState {
     this.calls = new RedisCallStore(redis, this.keys, this.activity, opts, this.now);
     this.devices = new RedisDeviceRegistry(redis, this.keys, this.activity, opts.nodeId);
     this.presence = new RedisPresenceCache(redis, this.keys, this.activity);
+    this.agents = new RedisAgentStore(redis, this.keys.prefix, this.activity, opts, this.now);
   }
 
   // ─────────────── node liveness (used by cluster/node-monitor.ts) ───────────────
@@ -402,6 +364,7 @@ export class RedisLiveState implements LiveState {
   async close(): Promise<void> {
     this.isClosed = true;
     this.calls.close();
+    this.agents.close();
     await this.activity.settle();
   }
 }

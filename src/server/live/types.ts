@@ -7,7 +7,8 @@
  * transition logic lives once, above the store (calls/call-service.ts), and the
  * store only has to guarantee atomicity.
  */
-import type { CallOutcome, CallState, DeviceKind, EndReason, UserSummary } from '../../shared/protocol/index.js';
+import type { AgentRecord } from '../agents/agent-machine.js';
+import type { CallOutcome, CallState, DeviceKind, EndReason, QueueRef, UserSummary } from '../../shared/protocol/index.js';
 
 export interface LiveCall {
   callId: string;
@@ -33,6 +34,12 @@ export interface LiveCall {
    * If no device comes back, the call ends then (the downtime is not call time).
    */
   lastAliveAt?: number;
+  /** A call to a queue, offered to the callee (an agent). */
+  queue?: QueueRef | null;
+  /** The agent's device answers by itself after this many ms (auto-answer). */
+  autoAnswerMs?: number | null;
+  /** Nobody took the queue call: the callee is the queue, and only the caller gets a record. */
+  calleeIsQueue?: boolean;
 }
 
 export interface OnlineDevice {
@@ -81,8 +88,24 @@ export interface PresenceCache {
   swap(userId: string, presence: string): Promise<string | undefined>;
 }
 
+/**
+ * Live agent states (agents/agent-machine.ts AgentRecord), versioned like calls, each with
+ * at most one deadline (offer timeout, wrap-up end, grace end) fired once, cluster-wide:
+ * a deadline set by a node that died is fired by another.
+ */
+export interface LiveAgentStore {
+  get(userId: string): Promise<AgentRecord | undefined>;
+  /** Stores `next` if the stored version is `expectedVersion` (null: only if none is stored). */
+  compareAndSet(next: AgentRecord, expectedVersion: number | null): Promise<boolean>;
+  list(): Promise<AgentRecord[]>;
+  setDeadline(userId: string, at: number): Promise<void>;
+  clearDeadline(userId: string): Promise<void>;
+  onDeadline(handler: (userId: string) => void): void;
+}
+
 export interface LiveState {
   readonly calls: LiveCallStore;
+  readonly agents: LiveAgentStore;
   readonly devices: DeviceRegistry;
   readonly presence: PresenceCache;
   close(): Promise<void>;

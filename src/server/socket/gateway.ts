@@ -16,6 +16,7 @@ import {
   type ClientEventName,
   type ClientResponse,
   type ClientToServerEvents,
+  type Role,
   type ServerToClientEvents,
 } from '../../shared/protocol/index.js';
 import { makeRoomForDevice } from '../auth/device-cap.js';
@@ -28,6 +29,9 @@ import type { PresenceService } from '../presence.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
+import type { AgentService } from '../agents/agent-service.js';
+import type { QueueRouter } from '../agents/queue-router.js';
+import { agentHandlers } from './agent-handlers.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -39,6 +43,8 @@ export interface SocketData {
   familyId: string;
   /** Expiry of that access token (ms): past it, the next event is refused and the socket closed. */
   accessExpiresAt: number;
+  /** Roles at the handshake (decides whether the agent service hears of this socket's device). */
+  roles: Role[];
 }
 
 type Handler<E extends ClientEventName> = (
@@ -60,6 +66,9 @@ export interface GatewayDeps {
   maxDevicesPerUser?: number;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
+  /** Support agents (docs/agents.md). */
+  agents?: AgentService;
+  queues?: QueueRouter;
 }
 
 /**
@@ -161,6 +170,7 @@ export class Gateway {
     socket.data.ip = socket.handshake.address;
     socket.data.familyId = familyId;
     socket.data.accessExpiresAt = expiresAtMs;
+    socket.data.roles = user.roles;
   }
 
   private async onConnection(socket: IoSocket): Promise<void> {
@@ -193,6 +203,7 @@ export class Gateway {
     }
     this.d.log.debug({ userId: ctx.userId, deviceId: ctx.deviceId, socketId: socket.id }, 'device connected');
     await this.d.presence.refresh(ctx.userId);
+    if (socket.data.roles.includes('agent')) await this.d.agents?.syncDevices(ctx.userId, true);
   }
 
   private async onDisconnect(socket: IoSocket): Promise<void> {
@@ -202,6 +213,7 @@ export class Gateway {
     if (!wasCurrent) return;
     await this.d.calls.deviceLost(ctx.userId, ctx.deviceId);
     await this.d.presence.refresh(ctx.userId);
+    if (socket.data.roles.includes('agent')) await this.d.agents?.syncDevices(ctx.userId, true);
   }
 
   private dispatch(socket: IoSocket, event: ClientEventName, args: unknown[]): void {
@@ -328,6 +340,11 @@ export class Gateway {
         await this.d.limits.consume('inviteIp', socket.data.ip);
         // An account removed while its socket stays open (`user remove` runs in another process) places no calls.
         await user(socket);
+        if ('queue' in req.to) {
+          if (!this.d.queues) throw new ProtocolError('not_found', 'queues are not enabled on this server');
+          await this.d.limits.consume('invite', socket.data.ctx.userId);
+          return { call: await this.d.queues.invite(socket.data.ctx, req.to.queue, req.callId) };
+        }
         return { call: await calls.invite(socket.data.ctx, req) };
       },
       'call:accept': async (socket, req) => ({ call: await calls.accept(socket.data.ctx, req.callId) }),
@@ -360,6 +377,7 @@ export class Gateway {
       'push:register': async (socket, req) =>
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
+      ...agentHandlers(storage, this.d.agents),
     };
   }
 }

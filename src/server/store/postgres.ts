@@ -19,6 +19,7 @@ import { ProtocolError } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
 import { pageStart } from './cursor.js';
 import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, tokenFromRow, userFromRow, type Row } from './rows.js';
+import { createPostgresAgentStore, type AgentStore } from './postgres-agents.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations/postgres.js';
 import { fold, pgCode, redactUrl, TYPES } from './pg-helpers.js';
 import type { AccountStore, HistoryPage, HistoryStore, PushStore, Storage } from './types.js';
@@ -45,6 +46,7 @@ export class PostgresStorage implements Storage {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
   readonly push: PushStore;
+  readonly agents: AgentStore;
   private closed = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -56,6 +58,7 @@ export class PostgresStorage implements Storage {
     this.accounts = this.createAccountStore();
     this.history = this.createHistoryStore();
     this.push = this.createPushStore();
+    this.agents = createPostgresAgentStore((fn) => this.run(fn), (fn) => this.tx(fn));
   }
 
   /** Connects, migrates, and returns the open store; throws a clear error when the database is unreachable. */
@@ -378,8 +381,8 @@ export class PostgresStorage implements Storage {
             // A second finisher (another node, a retry) waits on the unique index, then writes nothing.
             await db.query(
               `INSERT INTO history (id, call_id, user_id, direction, peer, outcome, end_reason, missed,
-                 started_at, answered_at, ended_at, answered_device_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 started_at, answered_at, ended_at, answered_device_id, queue)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                ON CONFLICT (call_id, user_id) DO NOTHING`,
               [
                 randomUUID(),
@@ -394,6 +397,7 @@ export class PostgresStorage implements Storage {
                 r.answeredAt,
                 r.endedAt,
                 r.answeredDeviceId,
+                r.queue ? JSON.stringify(r.queue) : null,
               ],
             );
           }

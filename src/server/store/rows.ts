@@ -6,7 +6,7 @@
  * in PostgreSQL, and BIGINT arrives as a number from both (postgres.ts registers the int8
  * parser).
  */
-import type { HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
+import type { HistoryRecord, QueueRef, Role, UserSummary } from '../../shared/protocol/index.js';
 import { encodeCursor } from './cursor.js';
 import type { CallJournalRow, DeviceRow, HistoryPage, PushRegistrationRow, RefreshTokenRow, UserRow } from './types.js';
 
@@ -23,6 +23,12 @@ export function durationSec(answeredAt: number | null, endedAt: number): number 
   return answeredAt === null ? 0 : Math.max(0, Math.round((endedAt - answeredAt) / 1000));
 }
 
+/** Roles are stored as a comma-separated list (`agent,supervisor`). */
+export function parseRoles(v: unknown): Role[] {
+  if (typeof v !== 'string' || v === '') return [];
+  return v.split(',').filter((x): x is Role => x === 'agent' || x === 'supervisor' || x === 'admin');
+}
+
 export function userFromRow(r: Row): UserRow {
   return {
     id: r.id as string,
@@ -31,6 +37,7 @@ export function userFromRow(r: Row): UserRow {
     passwordHash: r.password_hash as string,
     status: r.status as UserRow['status'],
     callWaiting: flag(r.call_waiting),
+    roles: parseRoles(r.roles),
     lastSeenMissedAt: num(r.last_seen_missed_at),
     createdAt: num(r.created_at),
   };
@@ -110,6 +117,9 @@ export function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord 
     durationSec: durationSec(answeredAt, endedAt),
     answeredDeviceId: strOrNull(r.answered_device_id),
     seen: !missed || endedAt <= lastSeenMissedAt,
+    queue: r.queue ? json<QueueRef>(r.queue) : null,
+    disposition: strOrNull(r.disposition),
+    notes: strOrNull(r.notes),
   };
 }
 

@@ -30,11 +30,14 @@ import { pageStart } from './cursor.js';
 import { SQLITE_MIGRATIONS as MIGRATIONS } from './migrations/sqlite.js';
 import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, userFromRow, type Row } from './rows.js';
 import { GroupCommit, openWalForSync } from './group-commit.js';
+import type { AgentStore } from './agent-types.js';
+import { createSqliteAgentStore } from './sqlite-agents.js';
 
 export class SqliteStorage implements Storage {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
   readonly push: PushStore;
+  readonly agents: AgentStore;
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
   private readonly walFd: number | null;
@@ -57,6 +60,7 @@ export class SqliteStorage implements Storage {
     this.accounts = this.createAccountStore();
     this.history = this.createHistoryStore();
     this.push = this.createPushStore();
+    this.agents = createSqliteAgentStore(this.db, (fn) => this.write(fn));
   }
 
   static open(dataDir: string): SqliteStorage {
@@ -279,9 +283,9 @@ export class SqliteStorage implements Storage {
       unfinished: db.prepare(`SELECT * FROM calls WHERE ended_at IS NULL ORDER BY created_at`),
       insertRecord: db.prepare(
         `INSERT OR IGNORE INTO history (id, call_id, user_id, direction, peer, outcome, end_reason, missed,
-           started_at, answered_at, ended_at, answered_device_id)
+           started_at, answered_at, ended_at, answered_device_id, queue)
          VALUES (@id, @callId, @userId, @direction, @peer, @outcome, @endReason, @missed,
-           @startedAt, @answeredAt, @endedAt, @answeredDeviceId)`,
+           @startedAt, @answeredAt, @endedAt, @answeredDeviceId, @queue)`,
       ),
       recordsForCall: db.prepare(`SELECT * FROM history WHERE call_id = ? ORDER BY user_id`),
       page: db.prepare(
@@ -325,6 +329,7 @@ export class SqliteStorage implements Storage {
               answeredAt: r.answeredAt,
               endedAt: r.endedAt,
               answeredDeviceId: r.answeredDeviceId,
+              queue: r.queue ? JSON.stringify(r.queue) : null,
             });
           }
           return (s.recordsForCall.all(callId) as Row[]).map((row) =>

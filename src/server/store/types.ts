@@ -9,14 +9,19 @@ import type {
   Direction,
   EndReason,
   HistoryRecord,
+  QueueRef,
+  Role,
   SetStatus,
   UserSummary,
 } from '../../shared/protocol/index.js';
+import type { AgentStore } from './agent-types.js';
 
 export interface UserRow extends UserSummary {
   passwordHash: string;
   status: SetStatus;
   callWaiting: boolean;
+  /** Agent / supervisor / admin (docs/agents.md); empty for a plain user. */
+  roles: Role[];
   /** Missed calls that ended after this instant count as unseen. */
   lastSeenMissedAt: number;
   createdAt: number;
@@ -108,6 +113,8 @@ export interface NewHistoryRecord {
   answeredAt: number | null;
   endedAt: number;
   answeredDeviceId: string | null;
+  /** A queue call (docs/agents.md). */
+  queue?: QueueRef | null;
 }
 
 export interface HistoryPage {
@@ -194,6 +201,7 @@ export interface Storage {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
   readonly push: PushStore;
+  readonly agents: AgentStore;
   /** True while the storage is open and answering. */
   ready(): Promise<boolean>;
   /** Waits for pending writes, then closes. */

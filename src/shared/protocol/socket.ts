@@ -63,6 +63,8 @@ export type AccountSettings = z.infer<typeof AccountSettings>;
 export const InviteTarget = z.union([
   z.object({ userId: Id }).strict(),
   z.object({ username: Username }).strict(),
+  /** A queue (docs/agents.md): the server offers the call to the ready member idle longest. */
+  z.object({ queue: Id }).strict(),
 ]);
 
 /** Client → server: request schema and the `data` of a successful ack. */

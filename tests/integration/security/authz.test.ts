@@ -279,6 +279,11 @@ describe('what a user can read about others', () => {
       'presence:subscribe userIds',
       // ICE's own field (RFC 8839 ufrag), not an account.
       'call:signal signal.candidate.usernameFragment',
+      // Another agent's state, auto-answer and log: supervisor role only (socket/agent-handlers.ts,
+      // checked in tests/integration/server/agents.test.ts "roles").
+      'agent:set userId',
+      'agent:auto-answer userId',
+      'agent:log userId',
     ]);
     const found: string[] = [];
     const walk = (event: string, s: JsonSchema, at: string) => {

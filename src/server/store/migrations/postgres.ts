@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
+import { agentMigrationSql } from '../agent-types.js';
 export interface Migration {
   version: number;
   name: string;
@@ -127,6 +128,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         at BIGINT NOT NULL
       );
     `,
+  },
+  {
+    version: 5,
+    name: 'support agents: roles, reason codes, state log, queues, wrap-up on history',
+    sql: agentMigrationSql('postgres'),
   },
 ];
 

@@ -2,6 +2,8 @@
  * SQLite schema migrations, applied in order (index + 1 = schema version) by sqlite.ts
  * inside one BEGIN IMMEDIATE transaction; never edit one that has shipped, add a new one.
  */
+import { agentMigrationSql } from '../agent-types.js';
+
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `CREATE TABLE users (
      id TEXT PRIMARY KEY,
@@ -85,4 +87,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      user_id TEXT NOT NULL,
      at INTEGER NOT NULL
    );`,
+  // 4: support agents: roles, reason codes, state log, queues, wrap-up on history (store/agent-types.ts).
+  agentMigrationSql('sqlite'),
 ];

@@ -1,0 +1,46 @@
+/** Who can be rung: the busy / do-not-disturb rules and the per-callee ring cap (call-service.ts). */
+import { ProtocolError, type EndReason, type QueueRef } from '../../shared/protocol/index.js';
+import type { LiveCall } from '../live/types.js';
+import type { UserRow } from '../store/types.js';
+
+/**
+ * What the agent service (agents/agent-service.ts) adds to the rules: an agent's state
+ * makes them busy (wrap-up, an offer) and may answer for them (auto-answer).
+ */
+export interface AgentCallHooks {
+  /** A reason to answer busy for this callee on a person-to-person call, or null. */
+  busyReason(calleeId: string): Promise<EndReason | null>;
+  /** Auto-answer delay for a person-to-person call to this callee, or null. */
+  internalAutoAnswerMs(calleeId: string): Promise<number | null>;
+}
+
+/** How a call is placed once its callee is known (a user, or the agent a queue offers it to). */
+export interface PlaceOptions {
+  callId?: string;
+  queue?: QueueRef;
+  /** The ring timeout of this call (a queue's agent ring timeout plus a margin). */
+  ringTimeoutMs?: number;
+  autoAnswerMs?: number | null;
+  /** End at once with this reason (outcome busy): e.g. `no_agents` for a queue nobody can take. */
+  endAtOnce?: EndReason;
+  /** The callee is the queue itself (nobody took the call): only the caller gets a record. */
+  calleeIsQueue?: boolean;
+}
+
+export function busyReason(callee: UserRow, calleeCalls: readonly LiveCall[]): EndReason | null {
+  if (callee.status === 'dnd') return 'dnd';
+  if (!callee.callWaiting && calleeCalls.some((c) => c.state === 'answered')) return 'busy';
+  return null;
+}
+
+/**
+ * A cap on calls ringing one person at once, so strangers cannot flood a callee's screen
+ * with ringing windows: beyond it the invite is refused `busy`, before any record exists,
+ * so a flood does not fill the callee's history with missed calls either.
+ */
+export function checkRingCap(calleeId: string, calleeCalls: readonly LiveCall[], max: number): void {
+  const ringing = calleeCalls.filter((c) => c.state === 'ringing' && c.callee.id === calleeId).length;
+  if (ringing >= max) {
+    throw new ProtocolError('busy', 'too many calls are ringing for this person; try again later');
+  }
+}
