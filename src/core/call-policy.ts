@@ -5,6 +5,12 @@
  * (media released) or goes silent at once — and reach the server now or,
  * while it is unreachable, from an outbox sent on reconnect before the resume
  * sync (hang-ups carry `endedAt`, the moment the user ended the call).
+ *
+ * Auto-answer (support agents, docs/agents.md): a call that rings here with
+ * `autoAnswerMs` set by the server is answered by this device after that delay,
+ * through the same `answer` path as every surface (so call waiting holds the
+ * others), unless the user answered or declined first or it stopped ringing;
+ * `auto-answered` then tells the renderer to play the zip tone.
  */
 import type { CallInfo } from '../shared/contract.js';
 import {
@@ -15,7 +21,7 @@ import {
   type ClientResponse,
 } from '../shared/protocol/index.js';
 import type { CallRegistry } from './call-registry.js';
-import type { CoreLogger } from './ports.js';
+import type { CoreLogger, Timers } from './ports.js';
 import { errorBody } from './errors.js';
 
 export interface CallPolicyDeps {
@@ -23,6 +29,8 @@ export interface CallPolicyDeps {
   request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>>;
   connected(): boolean;
   now(): number;
+  emit(event: 'auto-answered', payload: { callId: string }): void;
+  timers: Timers;
   log: CoreLogger;
 }
 
@@ -31,6 +39,7 @@ export class CallPolicy {
     hangups: new Map<string, { event: 'call:hangup' | 'call:cancel'; endedAt: number }>(),
     holds: new Map<string, boolean>(),
   };
+  private readonly autoAnswers = new Map<string, unknown>();
 
   constructor(private readonly d: CallPolicyDeps) {}
 
@@ -43,6 +52,42 @@ export class CallPolicy {
   clear(): void {
     this.outbox.hangups.clear();
     this.outbox.holds.clear();
+    for (const t of this.autoAnswers.values()) this.d.timers.clearTimeout(t);
+    this.autoAnswers.clear();
+  }
+
+  /** A call started ringing here: arm its auto-answer if the server asked for one. */
+  ringing(info: CallInfo): void {
+    const delay = info.autoAnswerMs;
+    if (delay === null || delay === undefined || info.direction !== 'incoming' || this.autoAnswers.has(info.callId)) return;
+    const callId = info.callId;
+    this.autoAnswers.set(
+      callId,
+      this.d.timers.setTimeout(() => void this.autoAnswer(callId), delay),
+    );
+  }
+
+  /** The call stopped ringing here (answered, declined, ended, elsewhere): no auto-answer. */
+  ringStopped(callId: string): void {
+    this.cancelAutoAnswer(callId);
+  }
+
+  private cancelAutoAnswer(callId: string): void {
+    this.d.timers.clearTimeout(this.autoAnswers.get(callId));
+    this.autoAnswers.delete(callId);
+  }
+
+  private async autoAnswer(callId: string): Promise<void> {
+    this.autoAnswers.delete(callId);
+    if (this.d.calls.findCall(callId)?.local !== 'ringing-in') return;
+    try {
+      await this.answer(callId);
+    } catch (err) {
+      this.d.log.warn('auto-answer failed', { callId, error: errorBody(err) });
+      return;
+    }
+    this.d.log.info('auto-answered', { callId });
+    this.d.emit('auto-answered', { callId });
   }
 
   /**
@@ -51,6 +96,7 @@ export class CallPolicy {
    * on this device goes on hold first, so the microphone never reaches two parties.
    */
   async answer(callId: string): Promise<CallInfo> {
+    this.cancelAutoAnswer(callId);
     await this.holdOthers(callId);
     this.d.calls.answeringHere(callId);
     try {
@@ -71,6 +117,7 @@ export class CallPolicy {
   }
 
   async decline(callId: string): Promise<void> {
+    this.cancelAutoAnswer(callId);
     const { call } = await this.d.request('call:decline', { callId });
     const info = this.d.calls.applyView(call);
     // Declined here: this device stops ringing even if others still ring.

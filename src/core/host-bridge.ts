@@ -47,6 +47,7 @@ export class HostBridge {
     phone.on('presence', (p) => this.events.emit('presence', p));
     phone.on('media-wanted', (m) => this.events.emit('call.media', { ...m, media: 'wanted' }));
     phone.on('media-released', ({ callId }) => this.events.emit('call.media', { callId, media: 'released' }));
+    phone.on('auto-answered', (p) => this.events.emit('call.auto-answered', p));
     this.handlers = this.createHandlers();
   }
 
@@ -109,6 +110,10 @@ export class HostBridge {
       'account.set': async (r) => p.setAccount(r),
       'media.iceServers': async () => ({ iceServers: await p.iceServers() }),
       'window.hide': async () => (await this.hooks.hideWindow?.(), ok),
+      'agent.set': async (r) => p.setAgentStatus(r.status),
+      'agent.wrapup': async (r) => p.wrapUp(r),
+      'agent.extend': async (r) => p.extendWrapUp(r.callId),
+      'agent.autoAnswer': async (r) => p.setAutoAnswer(r.autoAnswer),
     };
   }
 }

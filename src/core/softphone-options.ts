@@ -1,6 +1,7 @@
 /** What a host gives the softphone core, and what the core tells it (events). */
 import type { HistoryRecord, MediaSignal, PresenceStatus, DeviceKind } from '../shared/protocol/index.js';
 import type { CallInfo, ConnectionState, SessionState } from '../shared/contract.js';
+import type { AgentDeskState } from './agent-desk.js';
 import type { Fetch } from './api-client.js';
 import type { CoreLogger, KeyValueStore, Timers } from './ports.js';
 import type { SignalingFactory } from './signaling.js';
@@ -63,4 +64,8 @@ export interface SoftphoneEvents extends Record<string, unknown> {
   'media-wanted': MediaWanted;
   /** Media for the call must stop now (hung up, held elsewhere, ended, answer failed). */
   'media-released': { callId: string };
+  /** The core answered a ringing call by itself (agent auto-answer): play the zip tone. */
+  'auto-answered': { callId: string };
+  /** The user's agent desk changed (server push, ack, refresh); `agent: null` for non-agents. */
+  agent: AgentDeskState;
 }

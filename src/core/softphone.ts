@@ -6,7 +6,8 @@
  * token-session.ts (login, refresh, persistence), connection.ts (socket,
  * backoff, heartbeat, resume), call-registry.ts (calls, their timers, ring /
  * ring-stopped, ring-loss), call-policy.ts (answer holds the others, swap,
- * hang-up and hold act locally first), presence.ts (own status, watched users) and
+ * hang-up and hold act locally first, auto-answer), presence.ts (own status,
+ * watched users), agent-desk.ts (the server-owned agent state, mirrored) and
  * history.ts.
  *
  * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it,
@@ -25,9 +26,12 @@ import {
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
+  type AgentStatus,
+  type AgentView,
 } from '../shared/protocol/index.js';
 import { normalizeUsername, type CallInfo, type SessionState } from '../shared/contract.js';
 import { normalizeUrl } from './api-client.js';
+import { AgentDesk, type WrapUpRequest } from './agent-desk.js';
 import { CallPolicy } from './call-policy.js';
 import { errorBody } from './errors.js';
 import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
@@ -57,6 +61,8 @@ const SIGNED_OUT = {
   calls: [],
   missedCount: 0,
   history: [],
+  agent: null,
+  agentReasons: [],
 } as const satisfies Omit<SessionState, 'serverUrl' | 'error'>;
 
 export { errorBody } from './errors.js';
@@ -73,6 +79,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private readonly log: CoreLogger;
   private readonly now: () => number;
   private readonly policy: CallPolicy;
+  private readonly desk: AgentDesk;
 
   constructor(private readonly opts: SoftphoneOptions) {
     super(opts.log);
@@ -89,7 +96,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       {
         state: () => this.state,
         update: (patch) => this.update(patch),
-        emit: (event, payload) => this.emit(event, payload as never),
+        emit: (event, payload) => {
+          if (event === 'ring') this.policy.ringing(payload as CallInfo);
+          if (event === 'ring-stopped') this.policy.ringStopped((payload as CallInfo).callId);
+          this.emit(event, payload as never);
+        },
         connected: () => this.connected,
         hungUpHere: (callId) => this.policy.hungUpHere(callId),
       },
@@ -99,6 +110,19 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       request: (event, payload) => this.request(event, payload),
       connected: () => this.connected,
       now: this.now,
+      emit: (event, payload) => this.emit(event, payload),
+      timers: this.timers,
+      log: this.log,
+    });
+    this.desk = new AgentDesk({
+      now: this.now,
+      request: (event, payload) => this.request(event, payload),
+      userId: () => this.state.user?.id ?? null,
+      changed: (desk) => {
+        this.update({ agent: desk.agent, agentReasons: desk.reasons, agentClockOffsetMs: desk.clockOffsetMs });
+        this.emit('agent', desk);
+      },
+      wrapUpSaved: () => void this.historyPage().then(({ items }) => this.update({ history: items }), () => undefined),
       log: this.log,
     });
     this.presence = new PresenceTracker({
@@ -245,7 +269,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   // ───────────────────────────── calls ─────────────────────────────
 
-  async dial(target: { userId: string } | { username: string }): Promise<CallInfo> {
+  /** Calls a user (or, with the server's queues, a queue: the server offers it to an agent). */
+  async dial(target: ClientRequest<'call:invite'>['to']): Promise<CallInfo> {
     const callId = globalThis.crypto.randomUUID();
     const { call } = await this.request('call:invite', { to: target, callId });
     return this.calls.applyView(call);
@@ -300,6 +325,16 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     return turn.iceServers;
   }
 
+  // ─────────── agent desk (agent-desk.ts): the server owns the state; these only ask ───────────
+
+  /** Ready / not-ready(reason); the pending next status while busy; null cancels it. */
+  setAgentStatus(status: AgentStatus | null): Promise<AgentView> { return this.desk.setStatus(status); }
+  wrapUp(req: WrapUpRequest): Promise<AgentView> { return this.desk.wrapUp(req); }
+  extendWrapUp(callId: string): Promise<AgentView> { return this.desk.extendWrapUp(callId); }
+  setAutoAnswer(patch: Parameters<AgentDesk['setAutoAnswer']>[0]): Promise<AgentView> { return this.desk.setAutoAnswer(patch); }
+  /** Desktop auto-away (screen locked / idle): the server decides what it changes. */
+  autoAway(away: boolean): Promise<void> { return this.desk.autoAway(away); }
+
   // ───────────────────────────── history ─────────────────────────────
 
   async historyPage(cursor?: string): Promise<{ items: HistoryRecord[]; nextCursor: string | null }> {
@@ -334,6 +369,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     s.on('status:changed', ({ status, presence }) => this.presence.ownChanged(status, presence), invalid);
     s.on('settings:changed', (account) => this.update({ account }), invalid);
     s.on('history:added', ({ record, missedCount }) => this.onHistoryAdded(record, missedCount), invalid);
+    s.on('agent:changed', ({ agent }) => this.desk.apply(agent), invalid);
     s.on(
       'session:shutdown',
       ({ reconnectAfterMs }) => {
@@ -401,6 +437,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     const history = historyAfterSync(this.state.history, res);
     if (history === 'reload') this.update({ history: (await this.historyPage()).items });
     else if (history !== this.state.history) this.update({ history });
+    await this.desk.refresh().catch((err: unknown) => this.log.warn('agent state refresh failed', { error: errorBody(err) }));
     await this.tokens.persist(this.state.user ?? undefined);
   }
 
@@ -448,6 +485,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.tokens.clear();
     this.presence.clear();
     this.policy.clear();
+    this.desk.clear();
     this.conn.resetStats();
     this.update({ ...SIGNED_OUT, ...patch });
   }

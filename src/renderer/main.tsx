@@ -31,6 +31,7 @@ async function boot(root: HTMLElement): Promise<void> {
     ring.setSettings(settings.current);
     settings.subscribe((s) => ring.setSettings(s));
     session.subscribe((s) => ring.update(s));
+    host.api.on('call.auto-answered', () => ring.autoAnswered());
     ring.update(session.current);
   }
 

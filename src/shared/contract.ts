@@ -10,7 +10,12 @@ import { z } from 'zod';
 import type { HostEventNameFromList } from './ipc-channels.js';
 import {
   AccountSettings,
+  AgentStatus,
+  AgentView,
+  AutoAnswer,
+  CallNotes,
   CallView,
+  DispositionCode,
   DirectoryEntry,
   ErrorBody,
   HistoryRecord,
@@ -18,6 +23,7 @@ import {
   Id,
   MediaSignal,
   PresenceStatus,
+  Reason,
   SetStatus,
   UserSummary,
   Username,
@@ -112,6 +118,15 @@ export const SessionState = z.object({
   history: z.array(HistoryRecord),
   /** Last error worth showing, in words a user understands. */
   error: ErrorBody.nullable(),
+  /**
+   * Support agents (docs/agents.md): this user's server-owned agent state as last heard;
+   * null (or absent): not an agent. The UI and the tray only show it and ask for changes.
+   */
+  agent: AgentView.nullable().optional(),
+  /** The not-ready reason codes (system ones too, for labels); empty for non-agents. */
+  agentReasons: z.array(Reason).optional(),
+  /** Server clock − this device's clock (ms), so agent times count on the server's clock. */
+  agentClockOffsetMs: z.number().int().optional(),
 });
 export type SessionState = z.infer<typeof SessionState>;
 
@@ -165,6 +180,22 @@ export const hostRequests = {
   'media.iceServers': { request: Empty, response: z.object({ iceServers: z.array(IceServer) }) },
   /** The window asks to be hidden (desktop) — e.g. after a call when it was opened by a call. */
   'window.hide': { request: Empty, response: Ok },
+  /** Agent: ask for ready / not-ready(reason); pending next status while busy; null cancels it. */
+  'agent.set': { request: z.object({ status: AgentStatus.nullable() }).strict(), response: AgentView },
+  /** Agent: save the wrap-up's disposition and notes; `done` ends wrap-up now. */
+  'agent.wrapup': {
+    request: z
+      .object({ callId: Id, disposition: DispositionCode.nullable().optional(), notes: CallNotes.optional(), done: z.boolean().optional() })
+      .strict(),
+    response: AgentView,
+  },
+  /** Agent: extend the running wrap-up once more (the server knows by how much and how often). */
+  'agent.extend': { request: CallRef, response: AgentView },
+  /** Agent: their own auto-answer, when a supervisor allows it (`agentMayChange`). */
+  'agent.autoAnswer': {
+    request: z.object({ autoAnswer: AutoAnswer.omit({ agentMayChange: true }).partial().strict() }).strict(),
+    response: AgentView,
+  },
 } as const;
 
 export type HostRequestName = keyof typeof hostRequests;
@@ -195,6 +226,8 @@ export const hostEvents = {
     MediaWanted.extend({ media: z.literal('wanted') }),
     z.object({ callId: Id, media: z.literal('released') }),
   ]),
+  /** The core answered this call by itself (agent auto-answer): play the zip tone. */
+  'call.auto-answered': z.object({ callId: Id }),
 } as const;
 
 export type HostEventName = keyof typeof hostEvents;

@@ -13,7 +13,8 @@ import type { Softphone } from '../../core/softphone.js';
 import { errorBody } from '../../core/softphone.js';
 import type { DeviceSettings, SessionState } from '../../shared/contract.js';
 import { findCallLink, parseCallLink, type CallTarget } from './call-links.js';
-import { HIDDEN_FLAG } from './constants.js';
+import { AutoAway } from './auto-away.js';
+import { AUTO_AWAY_IDLE_SEC, AUTO_AWAY_POLL_MS, HIDDEN_FLAG } from './constants.js';
 import { IncomingCallAlerts } from './incoming-call-alerts.js';
 import { MissedCallAlerts } from './missed-call-alerts.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   NotifierPort,
   PowerPort,
   RingingWindowPort,
+  ScreenLockPort,
   ShellPort,
   ShortcutsPort,
   TrayAction,
@@ -43,6 +45,8 @@ export interface DesktopPorts {
   loginItem: LoginItemPort;
   shortcuts: ShortcutsPort;
   shell: ShellPort;
+  /** Lock / idle for agents' auto-away (absent: no auto-away). */
+  screenLock?: ScreenLockPort;
 }
 
 export interface DesktopAppOptions {
@@ -55,6 +59,9 @@ export interface DesktopAppOptions {
   log?: CoreLogger;
   missedGroupWindowMs?: number;
   now?: () => number;
+  /** Agents: no input for this long is away (default 10 min; 0 = only the lock counts). */
+  autoAwayIdleSec?: number;
+  autoAwayPollMs?: number;
 }
 
 /** A call-back click that arrived before the session was connected waits this long. */
@@ -68,6 +75,7 @@ export class DesktopApp {
   readonly missed: MissedCallAlerts;
   readonly sleepGuard: CallSleepGuard;
   readonly shortcuts: ShortcutBinder;
+  readonly autoAway: AutoAway | null;
   private readonly powerWatch: PowerWatch;
   private readonly phone: Softphone;
   private readonly ports: DesktopPorts;
@@ -109,6 +117,16 @@ export class DesktopApp {
     });
     this.sleepGuard = new CallSleepGuard(opts.ports.power);
     this.powerWatch = new PowerWatch(opts.phone, opts.ports.power, opts.ports.network, this.log);
+    const lock = opts.ports.screenLock;
+    this.autoAway = lock
+      ? new AutoAway({
+          phone: opts.phone,
+          lock,
+          idleAfterSec: opts.autoAwayIdleSec ?? AUTO_AWAY_IDLE_SEC,
+          pollMs: opts.autoAwayPollMs ?? AUTO_AWAY_POLL_MS,
+          log: this.log,
+        })
+      : null;
     this.shortcuts = new ShortcutBinder(
       opts.ports.shortcuts,
       { answer: () => void this.track(this.answerRinging()), hangup: () => void this.track(this.hangupCurrent()) },
@@ -120,6 +138,7 @@ export class DesktopApp {
     this.ports.tray.onAction((a) => this.onTrayAction(a));
     this.incoming.start();
     this.powerWatch.start();
+    this.autoAway?.start();
     this.offs.push(
       this.phone.on('state', (s) => this.onState(s)),
       // Answered on a surface of this device (ringing window, shortcut, notification): show the call.
@@ -139,6 +158,8 @@ export class DesktopApp {
     this.offs = [];
     this.incoming.stop();
     this.powerWatch.stop();
+    this.autoAway?.stop();
+    this.ports.screenLock?.dispose?.();
     this.sleepGuard.stop();
     this.shortcuts.clear();
     this.missed.dismiss();
@@ -320,6 +341,14 @@ export class DesktopApp {
         void this.track(
           this.phone.setStatus(action.status).catch((err: unknown) => {
             this.log.warn('setting the status failed', { error: errorBody(err) });
+          }),
+        );
+        break;
+      case 'agent':
+        // The same core method as the window's agent bar: the server decides (or keeps it as next).
+        void this.track(
+          this.phone.setAgentStatus(action.status).catch((err: unknown) => {
+            this.log.warn('setting the agent state failed', { error: errorBody(err) });
           }),
         );
         break;

@@ -5,7 +5,7 @@
  * file, network changes), and tests with fakes. Nothing here imports
  * Electron, so every decision the desktop app takes runs in plain Node.
  */
-import type { SetStatus } from '../../shared/protocol/index.js';
+import type { AgentStatus, SetStatus } from '../../shared/protocol/index.js';
 
 export type AppView = 'main' | 'call' | 'settings' | 'history';
 
@@ -34,6 +34,8 @@ export type TrayIconState = 'available' | 'busy' | 'dnd' | 'away' | 'reconnectin
 export type TrayAction =
   | { type: 'open'; view?: AppView }
   | { type: 'status'; status: SetStatus }
+  /** Agents: ask for a state (kept as the next status while busy); null cancels the next status. */
+  | { type: 'agent'; status: AgentStatus | null }
   | { type: 'call-back'; userId: string; label: string }
   | { type: 'quit' };
 
@@ -102,6 +104,19 @@ export interface PowerPort {
   on(event: PowerEvent, listener: () => void): () => void;
   /** Keeps the OS from suspending the app (not the display); returns the release function. */
   preventAppSuspension(): () => void;
+}
+
+/**
+ * Is the user at the machine (desktop auto-away for agents)? Lock and unlock of the user's
+ * session (powerMonitor lock events on macOS/Windows, logind's LockedHint on Linux) and the
+ * system-wide idle time.
+ */
+export interface ScreenLockPort {
+  onLockChange(listener: (locked: boolean) => void): () => void;
+  /** Seconds since the last keyboard or mouse input, system-wide. */
+  idleSeconds(): number;
+  /** Releases OS resources (a D-Bus connection). */
+  dispose?(): void;
 }
 
 export interface NetworkPort {

@@ -3,7 +3,7 @@
  * state alone, so what the user sees in the tray is tested without Electron.
  */
 import type { SessionState } from '../../shared/contract.js';
-import type { HistoryRecord, SetStatus } from '../../shared/protocol/index.js';
+import type { AgentView, HistoryRecord, Reason, SetStatus } from '../../shared/protocol/index.js';
 import { PRODUCT_NAME } from './constants.js';
 import type { TrayIconState, TrayMenuItem, TrayModel } from './ports.js';
 
@@ -35,6 +35,7 @@ function connectionLine(s: SessionState): string {
   if (s.phase !== 'signed-in') return 'Signed out';
   switch (s.connection) {
     case 'connected':
+      if (s.agent) return agentStateWords(s.agent, s.agentReasons ?? []);
       return STATUS_LABELS[s.status] + (s.presence === 'busy' && s.status !== 'busy' ? ' · in a call' : '');
     case 'connecting':
       return 'Connecting…';
@@ -66,6 +67,47 @@ export function recentPeers(history: HistoryRecord[], limit = RECENT_LIMIT): His
   return out;
 }
 
+const AGENT_STATE_WORDS: Record<AgentView['state'], string> = {
+  offline: 'Offline',
+  'not-ready': 'Not ready',
+  ready: 'Ready',
+  reserved: 'Call offered',
+  'on-call': 'On a call',
+  'wrap-up': 'Wrap-up',
+};
+
+function reasonWord(code: string, reasons: readonly Reason[]): string {
+  // An unknown code (the list not read yet, or added since) reads as itself, capitalised.
+  return reasons.find((r) => r.code === code)?.label ?? code.charAt(0).toUpperCase() + code.slice(1);
+}
+
+function agentStateWords(agent: AgentView, reasons: readonly Reason[]): string {
+  return AGENT_STATE_WORDS[agent.state] + (agent.state === 'not-ready' && agent.reason ? ` · ${reasonWord(agent.reason, reasons)}` : '');
+}
+
+/** Agents: the state line, then Ready and the reason codes (the next status while busy). */
+export function agentTrayItems(agent: AgentView, reasons: readonly Reason[], connected: boolean): TrayMenuItem[] {
+  const busy = agent.state === 'on-call' || agent.state === 'wrap-up' || agent.state === 'reserved';
+  const items: TrayMenuItem[] = [{ kind: 'label', label: `Agent: ${agentStateWords(agent, reasons)}` }];
+  const next = agent.next;
+  if (next) {
+    const word = next.state === 'ready' ? 'Ready' : reasonWord(next.reason, reasons);
+    items.push({ kind: 'action', label: `Cancel next status (${word})`, action: { type: 'agent', status: null }, enabled: connected });
+  }
+  if (busy) items.push({ kind: 'label', label: 'After this call:' });
+  const entries = [
+    { label: 'Ready', status: { state: 'ready' as const } },
+    ...reasons.filter((r) => !r.system).map((r) => ({ label: r.label, status: { state: 'not-ready' as const, reason: r.code } })),
+  ];
+  // While busy the radio marks the pending next status; otherwise the state the agent is in.
+  const chosen = busy ? next : agent.state === 'ready' ? { state: 'ready' as const } : agent.state === 'not-ready' && agent.reason ? { state: 'not-ready' as const, reason: agent.reason } : null;
+  for (const e of entries) {
+    const checked = chosen !== null && (chosen.state === 'ready' ? e.status.state === 'ready' : e.status.state === 'not-ready' && e.status.reason === chosen.reason);
+    items.push({ kind: 'radio', label: e.label, action: { type: 'agent', status: e.status }, checked, enabled: connected });
+  }
+  return items;
+}
+
 function recentLabel(r: HistoryRecord): string {
   const what = r.missed ? 'missed' : r.direction === 'incoming' ? 'incoming' : 'outgoing';
   return `${r.peer.displayName} (${what})`;
@@ -81,7 +123,10 @@ export function buildTrayModel(s: SessionState): TrayModel {
   if (signedIn && s.missedCount > 0) {
     menu.push({ kind: 'action', label: missedLabel(s.missedCount), action: { type: 'open', view: 'history' }, enabled: true });
   }
-  if (signedIn) {
+  if (signedIn && s.agent) {
+    // Agents: presence follows the agent state, changed through the server like the window does.
+    menu.push({ kind: 'separator' }, ...agentTrayItems(s.agent, s.agentReasons ?? [], connected));
+  } else if (signedIn) {
     menu.push({ kind: 'separator' });
     for (const status of STATUS_ORDER) {
       // Status changes go through the server (every device follows), so they need a connection.
@@ -93,6 +138,8 @@ export function buildTrayModel(s: SessionState): TrayModel {
         enabled: connected,
       });
     }
+  }
+  if (signedIn) {
     const recent = recentPeers(s.history);
     menu.push({ kind: 'separator' });
     menu.push({

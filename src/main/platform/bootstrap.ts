@@ -23,6 +23,7 @@ import { registerIpc } from './ipc.js';
 import { installAppMenu } from './menu.js';
 import { ElectronNotifier } from './notifier.js';
 import { electronLoginItem, electronPower, electronShell, electronShortcuts } from './os-ports.js';
+import { electronScreenLock } from './screen-lock.js';
 import { electronKeyValueStore, safeStorageCipher } from './storage.js';
 import { ElectronTray } from './tray.js';
 import { hardenAllWebContents, hardenSession, openExternalIfAllowed } from './web-security.js';
@@ -168,6 +169,7 @@ export async function bootstrap(): Promise<void> {
       loginItem,
       shortcuts: electronShortcuts,
       shell: electronShell(quit),
+      screenLock: electronScreenLock(process.platform, log),
     },
     platform: process.platform,
     appVersion: app.getVersion(),

@@ -2,11 +2,12 @@
  * Decides which sound plays from the session snapshot: the ringtone for an
  * incoming call, a call-waiting tone when one rings during a call, ringback
  * while our call rings at the far end, and a busy tone when it is refused.
- * Every sound stops in the same tick as the snapshot that ends it.
+ * Every sound stops in the same tick as the snapshot that ends it. For agents,
+ * `autoAnswered` plays the zip tone (the core answered a call by itself).
  */
 import type { CallInfo, DeviceSettings, SessionState } from '../../shared/contract.js';
 import { outputPresent } from './audio-devices.js';
-import { Ringtone, ToneGenerator, type ProgressTone } from './tones.js';
+import { Ringtone, ToneGenerator, ZipTone, type ProgressTone } from './tones.js';
 
 /** How long the busy tone plays after an outgoing call is refused. */
 const BUSY_TONE_MS = 3_000;
@@ -22,6 +23,8 @@ export class RingController {
   private busyTimer: ReturnType<typeof setTimeout> | undefined;
   private settings: DeviceSettings | null = null;
   private last: SessionState | null = null;
+  /** Created once the user shows up as an agent (only agents have auto-answer). */
+  private zip: ZipTone | null = null;
 
   constructor(private readonly container: HTMLElement) {
     this.ringtone = new Ringtone(container);
@@ -37,6 +40,10 @@ export class RingController {
 
   update(state: SessionState | null): void {
     this.last = state;
+    if (state?.agent && !this.zip) {
+      this.zip = new ZipTone(this.container);
+      void this.applyDevices();
+    }
     const calls = state?.phase === 'signed-in' ? state.calls : [];
     const ringingIn = calls.some((c) => c.local === 'ringing-in');
     const active = calls.some((c) => c.local === 'active');
@@ -60,9 +67,20 @@ export class RingController {
     this.container.dataset.progressTone = tone ?? '';
   }
 
+  /** The core auto-answered a call here: the zip tone tells the agent a caller is on the line. */
+  autoAnswered(): void {
+    if (!this.zip) {
+      this.zip = new ZipTone(this.container);
+      void this.applyDevices();
+    }
+    this.zip.play();
+    this.container.dataset.zipTones = String(this.zip.played);
+  }
+
   dispose(): void {
     this.ringtone.stop();
     this.tones.stop();
+    this.zip?.dispose();
     clearTimeout(this.busyTimer);
   }
 
@@ -85,6 +103,6 @@ export class RingController {
     if (!s) return;
     const ringDevice = (await outputPresent(s.ringtoneDeviceId)) ? s.ringtoneDeviceId : '';
     const callDevice = (await outputPresent(s.outputDeviceId)) ? s.outputDeviceId : '';
-    await Promise.all([this.ringtone.setDevice(ringDevice), this.tones.setOutput(callDevice)]);
+    await Promise.all([this.ringtone.setDevice(ringDevice), this.tones.setOutput(callDevice), this.zip?.setDevice(callDevice)]);
   }
 }

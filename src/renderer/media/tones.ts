@@ -5,6 +5,10 @@
  *   play on the call's output device (what the caller hears in the earpiece).
  * - The ringtone is an <audio> element (so it can be routed to a separate
  *   "ringtone" device, e.g. the laptop speaker while calls go to a headset).
+ * - The zip tone (agent auto-answer) is one short beep, synthesised the same
+ *   way and played through its own <audio> element routed to the call's
+ *   output device, beside the remote party's audio. It is never mixed into
+ *   the microphone, so the caller does not hear it.
  *
  * Cadences are scheduled on the audio clock far ahead, so hidden windows
  * (whose timers are throttled) still play them evenly.
@@ -104,6 +108,72 @@ export class ToneGenerator {
       if (this.sinkId) void this.setOutput(this.sinkId);
     }
     return this.ctx;
+  }
+}
+
+/** The zip tone: one ~440 Hz beep of 200 ms, so an agent knows a caller is on the line. */
+export const ZIP_TONE = { frequency: 440, seconds: 0.2, gain: 0.3 } as const;
+
+/** Plays the zip tone into the call's output device (the same sink as the remote audio). */
+export class ZipTone {
+  readonly element: HTMLAudioElement;
+  private readonly ctx: AudioContext;
+  private readonly out: MediaStreamAudioDestinationNode;
+  private deviceId = '';
+  private count = 0;
+
+  constructor(container: HTMLElement) {
+    this.ctx = new AudioContext({ latencyHint: 'interactive' });
+    this.out = this.ctx.createMediaStreamDestination();
+    this.element = document.createElement('audio');
+    this.element.dataset.testid = 'zip-tone';
+    this.element.autoplay = true;
+    this.element.srcObject = this.out.stream;
+    container.append(this.element);
+  }
+
+  /** How many zip tones played (diagnostics and tests). */
+  get played(): number {
+    return this.count;
+  }
+
+  async setDevice(deviceId: string): Promise<void> {
+    this.deviceId = deviceId;
+    await routeOutput(this.element, deviceId);
+  }
+
+  play(): void {
+    this.count++;
+    const ctx = this.ctx;
+    const start = (): void => {
+      const t = ctx.currentTime + 0.01;
+      const { frequency, seconds, gain: level } = ZIP_TONE;
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = frequency;
+      gain.gain.setValueAtTime(0, t);
+      // 5 ms ramps: a clean beep, no click at either edge.
+      gain.gain.linearRampToValueAtTime(level, t + 0.005);
+      gain.gain.setValueAtTime(level, t + seconds - 0.005);
+      gain.gain.linearRampToValueAtTime(0, t + seconds);
+      osc.connect(gain).connect(this.out);
+      osc.onended = () => {
+        osc.disconnect();
+        gain.disconnect();
+      };
+      osc.start(t);
+      osc.stop(t + seconds + 0.01);
+    };
+    void routeOutput(this.element, this.deviceId)
+      .then(() => (ctx.state === 'running' ? undefined : ctx.resume()))
+      .then(() => this.element.play())
+      .catch((err: unknown) => log.warn('zip tone output could not start', err))
+      .finally(start);
+  }
+
+  dispose(): void {
+    this.element.remove();
+    void this.ctx.close().catch(() => undefined);
   }
 }
 

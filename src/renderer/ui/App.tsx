@@ -8,6 +8,8 @@ import { SET_STATUSES, type SetStatus } from '../../shared/protocol/index.js';
 import { describeError } from '../state/errors.js';
 import { CONNECTION_LABELS, STATUS_LABELS, formatDuration, missedCallsLabel, ringingFailedNotice } from '../state/labels.js';
 import { Announcer } from './Announcer.js';
+import { AgentBar } from './agent/AgentBar.js';
+import { WrapUpPanel } from './agent/WrapUpPanel.js';
 import { useMediaStatuses, useServices, useSession } from './app-context.js';
 import { CallScreen } from './call/CallScreen.js';
 import { IncomingCall } from './call/IncomingCall.js';
@@ -238,6 +240,23 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
             </button>
           </div>
         )}
+        {session.agent && (
+          <AgentBar
+            agent={session.agent}
+            reasons={session.agentReasons ?? []}
+            clockOffsetMs={session.agentClockOffsetMs ?? 0}
+            connected={session.connection === 'connected'}
+            onError={setNotice}
+          />
+        )}
+        {session.agent?.state === 'wrap-up' && session.agent.wrapUp && (
+          <WrapUpPanel
+            key={`wrapup-${session.agent.wrapUp.callId}`}
+            wrapUp={session.agent.wrapUp}
+            clockOffsetMs={session.agentClockOffsetMs ?? 0}
+            connected={session.connection === 'connected'}
+          />
+        )}
         {primary && current !== 'call' && <CallBar call={primary} onReturn={() => navigate('call')} />}
         {content}
       </main>
@@ -332,21 +351,24 @@ function Sidebar({
           <span className="muted small">@{user?.username}</span>
         </div>
       </div>
-      <div className="field field-compact">
-        <label htmlFor={statusId}>My status</label>
-        <select
-          id={statusId}
-          value={session.status}
-          onChange={(e) => void setStatus(e.target.value as SetStatus)}
-          disabled={session.connection !== 'connected'}
-        >
-          {SET_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </select>
-      </div>
+      {/* For agents, presence follows the agent state (the agent bar changes it). */}
+      {!session.agent && (
+        <div className="field field-compact">
+          <label htmlFor={statusId}>My status</label>
+          <select
+            id={statusId}
+            value={session.status}
+            onChange={(e) => void setStatus(e.target.value as SetStatus)}
+            disabled={session.connection !== 'connected'}
+          >
+            {SET_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <nav aria-label="Main">
         <ul className="nav">
           {nav('contacts', 'Contacts', 'contacts')}

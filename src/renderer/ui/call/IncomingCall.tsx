@@ -47,7 +47,9 @@ export function IncomingCall({
           <p className="incoming-label">Incoming call</p>
           <p className="incoming-name">{call.peer.displayName}</p>
           <p id={descId} className="muted small">
-            {call.peer.displayName} is calling you{otherCall ? `. Answering puts ${otherCall.peer.displayName} on hold.` : '.'}
+            {call.peer.displayName} is calling {call.queue ? `${call.queue.name}` : 'you'}
+            {otherCall ? `. Answering puts ${otherCall.peer.displayName} on hold.` : '.'}
+            {call.autoAnswerMs != null && ' It is answered for you in a moment.'}
           </p>
         </div>
       </div>

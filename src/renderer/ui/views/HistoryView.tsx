@@ -4,6 +4,7 @@ import type { SessionState } from '../../../shared/contract.js';
 import type { HistoryRecord } from '../../../shared/protocol/index.js';
 import { describeError } from '../../state/errors.js';
 import { formatDuration, formatWhen, historyOutcome, missedCallsLabel } from '../../state/labels.js';
+import { historyAgentLine } from '../../state/agent-labels.js';
 import { useServices } from '../app-context.js';
 import { Avatar } from '../components/Avatar.js';
 import { Icon } from '../components/Icon.js';
@@ -90,6 +91,7 @@ export function HistoryView({ session, onDial }: { session: SessionState; onDial
             const outcome = historyOutcome(r);
             const missed = r.missed;
             const unseen = missed && !r.seen;
+            const agentLine = historyAgentLine(r);
             return (
               <li key={r.id} className={`history-item${missed ? ' missed' : ''}${unseen ? ' unseen' : ''}`}>
                 <Avatar name={r.peer.displayName} size="sm" />
@@ -101,6 +103,7 @@ export function HistoryView({ session, onDial }: { session: SessionState; onDial
                     {r.outcome === 'completed' && <span className="muted"> · {formatDuration(r.durationSec)}</span>}
                     {unseen && <span className="visually-hidden"> (new)</span>}
                   </span>
+                  {agentLine && <span className="history-agent muted small">{agentLine}</span>}
                 </div>
                 <time className="history-when muted" dateTime={new Date(r.endedAt).toISOString()}>
                   {formatWhen(r.endedAt)}

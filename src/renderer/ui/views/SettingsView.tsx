@@ -1,9 +1,10 @@
-/** Settings: audio devices, call waiting, start at login (desktop), sign out. */
+/** Settings: audio devices, call waiting, start at login (desktop), auto-answer (agents), sign out. */
 import { useId, useState } from 'react';
 import type { DeviceSettings, SessionState } from '../../../shared/contract.js';
 import { describeError } from '../../state/errors.js';
 import { useDeviceSettings, useServices } from '../app-context.js';
 import { DeviceSelect, useAudioDevices } from '../components/DeviceSelect.js';
+import { AgentSettings } from '../agent/AgentSettings.js';
 
 export function SettingsView({ session }: { session: SessionState }) {
   const { api, info, settings } = useServices();
@@ -90,6 +91,7 @@ export function SettingsView({ session }: { session: SessionState }) {
             </div>
           )}
         </section>
+        {session.agent && <AgentSettings agent={session.agent} connected={session.connection === 'connected'} />}
         <section className="card" aria-labelledby="settings-account">
           <h2 id="settings-account">Account</h2>
           <dl className="facts">
