@@ -4,6 +4,7 @@
  */
 import type { SessionState } from '../../shared/contract.js';
 import type { AgentView, HistoryRecord, Reason, SetStatus } from '../../shared/protocol/index.js';
+import { agentStateLabel, statusLabel } from '../../shared/agent-labels.js';
 import { PRODUCT_NAME } from './constants.js';
 import type { TrayIconState, TrayMenuItem, TrayModel } from './ports.js';
 
@@ -35,7 +36,7 @@ function connectionLine(s: SessionState): string {
   if (s.phase !== 'signed-in') return 'Signed out';
   switch (s.connection) {
     case 'connected':
-      if (s.agent) return agentStateWords(s.agent, s.agentReasons ?? []);
+      if (s.agent) return agentStateLabel(s.agent, s.agentReasons ?? []);
       return STATUS_LABELS[s.status] + (s.presence === 'busy' && s.status !== 'busy' ? ' · in a call' : '');
     case 'connecting':
       return 'Connecting…';
@@ -67,31 +68,13 @@ export function recentPeers(history: HistoryRecord[], limit = RECENT_LIMIT): His
   return out;
 }
 
-const AGENT_STATE_WORDS: Record<AgentView['state'], string> = {
-  offline: 'Offline',
-  'not-ready': 'Not ready',
-  ready: 'Ready',
-  reserved: 'Call offered',
-  'on-call': 'On a call',
-  'wrap-up': 'Wrap-up',
-};
-
-function reasonWord(code: string, reasons: readonly Reason[]): string {
-  // An unknown code (the list not read yet, or added since) reads as itself, capitalised.
-  return reasons.find((r) => r.code === code)?.label ?? code.charAt(0).toUpperCase() + code.slice(1);
-}
-
-function agentStateWords(agent: AgentView, reasons: readonly Reason[]): string {
-  return AGENT_STATE_WORDS[agent.state] + (agent.state === 'not-ready' && agent.reason ? ` · ${reasonWord(agent.reason, reasons)}` : '');
-}
-
 /** Agents: the state line, then Ready and the reason codes (the next status while busy). */
 export function agentTrayItems(agent: AgentView, reasons: readonly Reason[], connected: boolean): TrayMenuItem[] {
   const busy = agent.state === 'on-call' || agent.state === 'wrap-up' || agent.state === 'reserved';
-  const items: TrayMenuItem[] = [{ kind: 'label', label: `Agent: ${agentStateWords(agent, reasons)}` }];
+  const items: TrayMenuItem[] = [{ kind: 'label', label: `Agent: ${agentStateLabel(agent, reasons)}` }];
   const next = agent.next;
   if (next) {
-    const word = next.state === 'ready' ? 'Ready' : reasonWord(next.reason, reasons);
+    const word = statusLabel(next, reasons);
     items.push({ kind: 'action', label: `Cancel next status (${word})`, action: { type: 'agent', status: null }, enabled: connected });
   }
   if (busy) items.push({ kind: 'label', label: 'After this call:' });
