@@ -83,6 +83,8 @@ export const DeviceSettings = z.object({
   /** Accelerators for global shortcuts ('' = none). */
   answerShortcut: z.string().max(64),
   hangupShortcut: z.string().max(64),
+  /** Agents on the desktop: no input for this many minutes sets them away (0 = never). */
+  autoAwayIdleMin: z.number().int().min(0).max(240),
 });
 export type DeviceSettings = z.infer<typeof DeviceSettings>;
 
@@ -94,6 +96,7 @@ export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = {
   startAtLogin: false,
   answerShortcut: 'CommandOrControl+Shift+A',
   hangupShortcut: 'CommandOrControl+Shift+H',
+  autoAwayIdleMin: 10,
 };
 
 export const HostInfo = z.object({

@@ -31,10 +31,14 @@ export class AutoAway {
   private queue: Promise<void> = Promise.resolve();
   private readonly timers: Timers;
   private readonly log: CoreLogger;
+  private idleAfterSec: number;
+  private started = false;
+  private pollTimer: unknown = null;
 
   constructor(private readonly o: AutoAwayOptions) {
     this.timers = o.timers ?? hostTimers;
     this.log = o.log ?? silentLogger;
+    this.idleAfterSec = o.idleAfterSec;
   }
 
   get away(): boolean {
@@ -50,15 +54,32 @@ export class AutoAway {
         this.apply(locked ? 'lock' : 'unlock');
       }),
     );
-    if (this.o.idleAfterSec > 0) {
-      const timer = this.timers.setInterval(() => this.poll(), this.o.pollMs);
-      this.offs.push(() => this.timers.clearInterval(timer));
-    }
+    this.started = true;
+    this.schedulePoll();
   }
 
   stop(): void {
     for (const off of this.offs) off();
     this.offs = [];
+    this.started = false;
+    this.schedulePoll();
+  }
+
+  /** The user changed the idle threshold (Settings): it applies from the next poll; 0 = never. */
+  setIdleAfterSec(seconds: number): void {
+    if (seconds === this.idleAfterSec) return;
+    this.idleAfterSec = seconds;
+    this.schedulePoll();
+    if (seconds <= 0 && this.idle) {
+      this.idle = false;
+      this.apply('idle-off');
+    }
+  }
+
+  /** Polls the idle time only while started with a threshold (no wake-ups otherwise). */
+  private schedulePoll(): void {
+    if (this.pollTimer !== null) this.timers.clearInterval(this.pollTimer);
+    this.pollTimer = this.started && this.idleAfterSec > 0 ? this.timers.setInterval(() => this.poll(), this.o.pollMs) : null;
   }
 
   /** Reads the system idle time now (also run by the poll timer). */
@@ -70,7 +91,8 @@ export class AutoAway {
       this.log.warn('could not read the system idle time', { error: errorBody(err) });
       return;
     }
-    this.idle = seconds >= this.o.idleAfterSec;
+    if (this.idleAfterSec <= 0) return;
+    this.idle = seconds >= this.idleAfterSec;
     this.apply(this.idle ? 'idle' : 'active');
   }
 

@@ -31,7 +31,5 @@ export const HIDDEN_FLAG = '--hidden';
 /** The only external pages the app opens (in the user's browser). */
 export const EXTERNAL_LINK_ALLOWLIST = ['https://opensoftphone.org', 'https://github.com/opensoftphone'] as const;
 
-/** Agents: the system idle this long (no input) counts as away (desktop auto-away). */
-export const AUTO_AWAY_IDLE_SEC = 10 * 60;
 /** How often the system idle time is read for auto-away. */
 export const AUTO_AWAY_POLL_MS = 15_000;

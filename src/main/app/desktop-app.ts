@@ -14,7 +14,7 @@ import { errorBody } from '../../core/softphone.js';
 import type { DeviceSettings, SessionState } from '../../shared/contract.js';
 import { findCallLink, parseCallLink, type CallTarget } from './call-links.js';
 import { AutoAway } from './auto-away.js';
-import { AUTO_AWAY_IDLE_SEC, AUTO_AWAY_POLL_MS, HIDDEN_FLAG } from './constants.js';
+import { AUTO_AWAY_POLL_MS, HIDDEN_FLAG } from './constants.js';
 import { IncomingCallAlerts } from './incoming-call-alerts.js';
 import { MissedCallAlerts } from './missed-call-alerts.js';
 import type {
@@ -122,7 +122,7 @@ export class DesktopApp {
       ? new AutoAway({
           phone: opts.phone,
           lock,
-          idleAfterSec: opts.autoAwayIdleSec ?? AUTO_AWAY_IDLE_SEC,
+          idleAfterSec: opts.autoAwayIdleSec ?? opts.settings.get().autoAwayIdleMin * 60,
           pollMs: opts.autoAwayPollMs ?? AUTO_AWAY_POLL_MS,
           log: this.log,
         })
@@ -381,6 +381,7 @@ export class DesktopApp {
 
   private async applySettings(s: DeviceSettings): Promise<void> {
     this.shortcuts.apply(s);
+    this.autoAway?.setIdleAfterSec(this.opts.autoAwayIdleSec ?? s.autoAwayIdleMin * 60);
     if (s.startAtLogin !== this.loginItemApplied) {
       this.loginItemApplied = s.startAtLogin;
       try {

@@ -93,6 +93,25 @@ describe('auto-away', () => {
     expect(r.told).toEqual([]);
   });
 
+  it('the threshold chosen in Settings applies from the next poll; "never" undoes an idle away', async () => {
+    const r = rig(600);
+    r.lock.idle = 400;
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(r.told).toEqual([]);
+    r.away.setIdleAfterSec(300); // 5 min
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(r.told).toEqual([true]);
+    r.away.setIdleAfterSec(0); // never
+    await r.away.settled();
+    expect(r.told).toEqual([true, false]);
+    r.lock.idle = 100_000;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(r.told).toEqual([true, false]);
+    r.away.setIdleAfterSec(600); // polling starts again
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(r.told).toEqual([true, false, true]);
+  });
+
   it('stop ends the watching', async () => {
     const r = rig(600);
     r.away.stop();

@@ -91,7 +91,13 @@ export function SettingsView({ session }: { session: SessionState }) {
             </div>
           )}
         </section>
-        {session.agent && <AgentSettings agent={session.agent} connected={session.connection === 'connected'} />}
+        {session.agent && (
+          <AgentSettings
+            agent={session.agent}
+            connected={session.connection === 'connected'}
+            awayAfter={info.kind === 'desktop' ? { minutes: current.autoAwayIdleMin, set: (m) => void save({ autoAwayIdleMin: m }) } : undefined}
+          />
+        )}
         <section className="card" aria-labelledby="settings-account">
           <h2 id="settings-account">Account</h2>
           <dl className="facts">
