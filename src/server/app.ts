@@ -249,7 +249,6 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     },
     publish: (agent) => io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent }),
   });
-  presence.agentState = (userId) => agents.stateFor(userId);
   const queues = new QueueRouter(storage, live, calls, agents);
   const gateway = new Gateway({
     io,

@@ -6,8 +6,9 @@
  *   ready → available, not-ready → away, reserved / on-call / wrap-up → busy, offline → offline.
  * Changes are pushed to sockets that subscribed to the user.
  */
-import type { AgentState, PresenceStatus, SetStatus } from '../shared/protocol/index.js';
+import type { PresenceStatus, SetStatus } from '../shared/protocol/index.js';
 import { agentPresence } from './agents/agent-machine.js';
+import { KeyedSerial } from './keyed-serial.js';
 import type { Notifier } from './calls/notifier.js';
 import type { LiveState } from './live/types.js';
 import type { AccountStore } from './store/types.js';
@@ -31,7 +32,7 @@ export interface PresenceOptions {
 
 export class PresenceService {
   private readonly statuses: Map<string, SetStatus> | undefined;
-  private readonly refreshing = new Map<string, Promise<PresenceStatus>>();
+  private readonly refreshing = new KeyedSerial();
 
   constructor(
     private readonly accounts: AccountStore,
@@ -41,9 +42,6 @@ export class PresenceService {
   ) {
     this.statuses = opts.cacheStatus ? new Map() : undefined;
   }
-
-  /** The agent state of a user who is an agent (set by the agent service). */
-  agentState: ((userId: string) => Promise<AgentState | undefined>) | undefined;
 
   /** The user set a new status (after it was stored). */
   statusChanged(userId: string, status: SetStatus): void {
@@ -55,8 +53,8 @@ export class PresenceService {
   }
 
   async get(userId: string, status?: SetStatus): Promise<PresenceStatus> {
-    const agent = await this.agentState?.(userId);
-    if (agent !== undefined) return agentPresence(agent);
+    const agent = await this.live.agents.get(userId);
+    if (agent) return agentPresence(agent.state);
     const [devices, inCall] = await Promise.all([this.live.devices.list(userId), this.inAnsweredCall(userId)]);
     // Without an online device the status does not matter: no need to read the user.
     if (devices.length === 0) {
@@ -82,16 +80,7 @@ export class PresenceService {
    * sets a status) could otherwise publish the older value last and leave it shown.
    */
   refresh(userId: string): Promise<PresenceStatus> {
-    const run = (this.refreshing.get(userId) ?? Promise.resolve()).then(
-      () => this.refreshNow(userId),
-      () => this.refreshNow(userId),
-    );
-    this.refreshing.set(userId, run);
-    const forget = () => {
-      if (this.refreshing.get(userId) === run) this.refreshing.delete(userId);
-    };
-    run.then(forget, forget);
-    return run;
+    return this.refreshing.run(userId, () => this.refreshNow(userId));
   }
 
   private async refreshNow(userId: string): Promise<PresenceStatus> {

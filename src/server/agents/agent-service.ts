@@ -12,7 +12,6 @@
 import {
   ProtocolError,
   type AgentLogEntry,
-  type AgentState,
   type AgentView,
   type AutoAnswer,
   type CallView,
@@ -21,6 +20,7 @@ import {
 import type { CallService } from '../calls/call-service.js';
 import type { LiveState } from '../live/types.js';
 import type { Logger } from '../logger.js';
+import { KeyedSerial } from '../keyed-serial.js';
 import type { PresenceService } from '../presence.js';
 import type { Storage } from '../store/types.js';
 import {
@@ -58,7 +58,7 @@ export interface AgentServiceDeps {
 type EventFor = AgentEvent | ((a: AgentRecord) => AgentEvent | null);
 
 export class AgentService {
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly serial = new KeyedSerial();
   private readonly now: () => number;
 
   constructor(private readonly d: AgentServiceDeps) {
@@ -66,17 +66,6 @@ export class AgentService {
     d.live.agents.onDeadline((userId) => void this.safely(this.apply(userId, { type: 'timer' }), 'agent timer'));
     d.calls.on('answered', (call) => void this.safely(this.onAnswered(call), 'agent answer'));
     d.calls.on('ended', (call) => void this.safely(this.onEnded(call), 'agent call end'));
-    d.calls.hooks = {
-      busyReason: async (calleeId) => {
-        const a = await d.live.agents.get(calleeId);
-        // No offer, and no person-to-person call either, reaches an agent in wrap-up or being offered a call.
-        return a && (a.state === 'wrap-up' || a.state === 'reserved') ? 'busy' : null;
-      },
-      internalAutoAnswerMs: async (calleeId) => {
-        const a = await d.live.agents.get(calleeId);
-        return a && a.state !== 'offline' && a.autoAnswer.internal ? a.autoAnswer.delayMs : null;
-      },
-    };
   }
 
   get config(): AgentConfig {
@@ -109,13 +98,7 @@ export class AgentService {
 
   /** Applies an event (or the event a function picks from the current state) to one agent. */
   apply(userId: string, ev: EventFor): Promise<AgentRecord> {
-    const previous = this.chains.get(userId) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.applyNow(userId, ev));
-    this.chains.set(userId, run);
-    void run.finally(() => {
-      if (this.chains.get(userId) === run) this.chains.delete(userId);
-    }).catch(() => undefined);
-    return run;
+    return this.serial.run(userId, () => this.applyNow(userId, ev));
   }
 
   private async applyNow(userId: string, evFor: EventFor): Promise<AgentRecord> {
@@ -187,11 +170,6 @@ export class AgentService {
     const queue = call.queue ? await this.d.storage.agents.getQueue(call.queue.id) : undefined;
     if (!queue) return { ...base, seconds: c.directWrapUpSec, dispositions: [], required: false };
     return { ...base, seconds: queue.wrapUpSec, dispositions: queue.dispositions, required: queue.dispositionRequired };
-  }
-
-  /** The agent state for presence (one source of truth); undefined for non-agents. */
-  async stateFor(userId: string): Promise<AgentState | undefined> {
-    return (await this.d.live.agents.get(userId))?.state;
   }
 
   private async safely(p: Promise<unknown>, what: string): Promise<void> {

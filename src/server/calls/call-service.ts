@@ -22,7 +22,7 @@ import type { RateLimits } from '../ratelimit.js';
 import type { LiveCall, LiveState } from '../live/types.js';
 import type { Storage, UserRow } from '../store/types.js';
 import { CallAccess, goneError } from './call-access.js';
-import { busyReason as busyRule, checkRingCap, type AgentCallHooks, type PlaceOptions } from './invite-rules.js';
+import { agentAutoAnswerMs, agentBusyReason, busyReason as busyRule, checkRingCap, type PlaceOptions } from './invite-rules.js';
 import { announceRecords, historyRecords, ringingCall, summary, toView } from './call-records.js';
 import type { CallServiceEvents } from './call-events.js';
 import type { Notifier } from './notifier.js';
@@ -66,8 +66,6 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly opts: CallServiceOptions;
   private readonly now: () => number;
   private readonly access: CallAccess;
-  /** Set by the agent service: agents' states in the busy and auto-answer rules. */
-  hooks: AgentCallHooks | undefined;
 
   constructor(deps: CallServiceDeps) {
     super();
@@ -116,7 +114,9 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs,
     });
     call.queue = opts.queue ?? null;
-    call.autoAnswerMs = opts.autoAnswerMs ?? (opts.queue ? null : await this.hooks?.internalAutoAnswerMs(callee.id)) ?? null;
+    // A person-to-person call to an agent follows their state (one read for both rules).
+    const agent = opts.queue ? undefined : await this.live.agents.get(callee.id);
+    call.autoAnswerMs = opts.autoAnswerMs ?? agentAutoAnswerMs(agent);
     if (opts.calleeIsQueue) call.calleeIsQueue = true;
 
     // One read of the callee's calls serves the ring cap and the busy check.
@@ -131,7 +131,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     const busyReason =
       opts.endAtOnce ??
       (callee.status ? busyRule(callee as UserRow, calleeCalls) : null) ??
-      (opts.queue ? null : await this.hooks?.busyReason(callee.id)) ??
+      agentBusyReason(agent) ??
       null;
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);

@@ -1,17 +1,20 @@
 /** Who can be rung: the busy / do-not-disturb rules and the per-callee ring cap (call-service.ts). */
 import { ProtocolError, type EndReason, type QueueRef } from '../../shared/protocol/index.js';
+import type { AgentRecord } from '../agents/agent-machine.js';
 import type { LiveCall } from '../live/types.js';
 import type { UserRow } from '../store/types.js';
 
 /**
- * What the agent service (agents/agent-service.ts) adds to the rules: an agent's state
- * makes them busy (wrap-up, an offer) and may answer for them (auto-answer).
+ * What an agent's state (agents/agent-machine.ts) adds to the rules of a person-to-person
+ * call: no call reaches an agent in wrap-up or being offered a call, and auto-answer may
+ * answer for them. `agent` is undefined for users who are not agents.
  */
-export interface AgentCallHooks {
-  /** A reason to answer busy for this callee on a person-to-person call, or null. */
-  busyReason(calleeId: string): Promise<EndReason | null>;
-  /** Auto-answer delay for a person-to-person call to this callee, or null. */
-  internalAutoAnswerMs(calleeId: string): Promise<number | null>;
+export function agentBusyReason(agent: AgentRecord | undefined): EndReason | null {
+  return agent && (agent.state === 'wrap-up' || agent.state === 'reserved') ? 'busy' : null;
+}
+
+export function agentAutoAnswerMs(agent: AgentRecord | undefined): number | null {
+  return agent && agent.state !== 'offline' && agent.autoAnswer.internal ? agent.autoAnswer.delayMs : null;
 }
 
 /** How a call is placed once its callee is known (a user, or the agent a queue offers it to). */

@@ -16,6 +16,7 @@ describe('PresenceService.refresh', () => {
       { getUserById: async () => ({ status }) } as never,
       {
         devices: { list: async () => [{}] },
+        agents: { get: async () => undefined },
         calls: { activeForUser: async () => [] },
         presence: {
           // The first refresh's write is slow (a loaded store), the second's is not.
