@@ -20,6 +20,7 @@ import { ContactsView, type DialTarget } from './views/ContactsView.js';
 import { HistoryView } from './views/HistoryView.js';
 import { LoginView } from './views/LoginView.js';
 import { SettingsView } from './views/SettingsView.js';
+import { useNow } from './use-now.js';
 
 type View = 'contacts' | 'history' | 'settings' | 'call';
 
@@ -277,11 +278,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
 }
 
 function CallBar({ call, onReturn }: { call: CallInfo; onReturn: () => void }) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(t);
-  }, []);
+  const now = useNow();
   const label =
     call.local === 'ringing-out'
       ? `Calling ${call.peer.displayName}…`

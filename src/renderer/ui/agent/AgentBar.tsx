@@ -16,7 +16,7 @@ import {
 } from '../../state/agent-labels.js';
 import { describeError } from '../../state/errors.js';
 import { useServices } from '../app-context.js';
-import { useNow } from './use-now.js';
+import { useNow } from '../use-now.js';
 
 export function AgentBar({
   agent,

@@ -9,7 +9,7 @@ import type { WrapUpView } from '../../../shared/protocol/index.js';
 import { wrapUpCountdown } from '../../state/agent-labels.js';
 import { describeError } from '../../state/errors.js';
 import { useServices } from '../app-context.js';
-import { useNow } from './use-now.js';
+import { useNow } from '../use-now.js';
 
 const NOTES_MAX = 2000;
 

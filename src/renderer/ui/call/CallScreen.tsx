@@ -8,14 +8,10 @@ import { Avatar } from '../components/Avatar.js';
 import { DeviceSelect, useAudioDevices } from '../components/DeviceSelect.js';
 import { Icon } from '../components/Icon.js';
 import { Keypad } from './Keypad.js';
+import { useNow } from '../use-now.js';
 
 function useElapsed(since: number | null, running: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!running) return;
-    const t = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(t);
-  }, [running]);
+  const now = useNow(0, running);
   return since ? Math.max(0, Math.floor((now - since) / 1000)) : 0;
 }
 
