@@ -14,6 +14,11 @@ import type { Storage } from '../store/types.js';
 import type { AgentRecord } from './agent-machine.js';
 import type { AgentService } from './agent-service.js';
 
+/** Ready and not inside a reject / no-answer delay (checked again under the agent's serial change). */
+function offerable(a: AgentRecord, now: number): boolean {
+  return a.state === 'ready' && (a.noOffersUntil === null || a.noOffersUntil <= now);
+}
+
 /** The call's own ring timeout outlasts the offer, so the agent's timer (RONA) decides. */
 const RING_MARGIN_MS = 2_000;
 
@@ -42,9 +47,7 @@ export class QueueRouter {
       const deadline = this.now() + ringMs;
       const reserved = await this.agents
         .apply(candidate.userId, (a) =>
-          a.state === 'ready' && (a.noOffersUntil === null || a.noOffersUntil <= this.now())
-            ? { type: 'offer', callId, queueId: queue.id, deadline }
-            : null,
+          offerable(a, this.now()) ? { type: 'offer', callId, queueId: queue.id, deadline } : null,
         )
         .catch(() => undefined);
       if (!reserved || reserved.state !== 'reserved' || reserved.callId !== callId) continue;
@@ -78,9 +81,7 @@ export class QueueRouter {
     for (const userId of await this.storage.agents.members(queueId)) {
       if (userId === callerId) continue;
       const a = await this.agents.get(userId);
-      if (!a || a.state !== 'ready' || a.graceUntil !== null) continue;
-      if (a.noOffersUntil !== null && a.noOffersUntil > now) continue;
-      out.push(a);
+      if (a && a.graceUntil === null && offerable(a, now)) out.push(a);
     }
     return out.sort((x, y) => x.idleSince - y.idleSince || x.userId.localeCompare(y.userId));
   }
