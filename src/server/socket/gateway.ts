@@ -378,6 +378,14 @@ export class Gateway {
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
       ...agentHandlers(storage, this.d.agents),
+      // The wallboard (docs/support-line.md) is not served yet.
+      'wallboard:subscribe': async () => {
+        throw new ProtocolError('not_found', 'the wallboard is not available on this server');
+      },
+      'wallboard:unsubscribe': async () => ({}),
+      'supervisor:logout': async () => {
+        throw new ProtocolError('not_found', 'queue log-out is not available on this server');
+      },
     };
   }
 }

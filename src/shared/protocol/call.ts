@@ -1,6 +1,7 @@
 /** Call model: states, outcomes, live call view and history records. */
 import { z } from 'zod';
 import { DeviceKind, Id, Timestamp, UserSummary } from './common.js';
+import { CallerKind, QueueCallRecord } from './queue.js';
 
 /**
  * Server-side call state machine (see docs/protocol.md for the diagram):
@@ -33,8 +34,10 @@ export const END_REASONS = [
   'device_lost',
   'server_restart',
   'failed',
-  /** A queue call found no agent to offer it to. */
+  /** A queue call found no agent to offer it to (or, join-empty no, no member was logged in). */
   'no_agents',
+  /** A queue call waited the queue's max-wait and nobody took it. */
+  'max_wait',
 ] as const;
 export const EndReason = z.enum(END_REASONS);
 export type EndReason = z.infer<typeof EndReason>;
@@ -66,6 +69,15 @@ export const CallView = z.object({
    * auto-answer: the agent's device answers this many ms after it starts ringing.
    */
   autoAnswerMs: z.number().int().min(0).max(3000).nullable().optional(),
+  /** `guest`: the caller came from a public web page (`/call/<queue>`), "via web". */
+  callerKind: CallerKind.optional(),
+  /** A queue call: when it joined the queue (the agent's "waited" is offer.at − queuedAt). */
+  queuedAt: Timestamp.nullable().optional(),
+  /**
+   * The offer that rings this agent (queue calls, on the agent's devices). `seq` grows with
+   * every offer of the call: a call offered again to an agent who missed it rings again.
+   */
+  offer: z.object({ seq: z.number().int().positive(), at: Timestamp, deadline: Timestamp }).nullable().optional(),
 });
 export type CallView = z.infer<typeof CallView>;
 
@@ -92,5 +104,7 @@ export const HistoryRecord = z.object({
   /** Given by the agent in wrap-up (agent's record only). */
   disposition: z.string().max(32).nullable().optional(),
   notes: z.string().max(2000).nullable().optional(),
+  /** A queue call: its outcome, wait and talk time, the offers made (docs/support-line.md). */
+  queueCall: QueueCallRecord.nullable().optional(),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecord>;

@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './socket.js';
 export * from './push.js';
 export * from './agent.js';
+export * from './queue.js';

@@ -17,6 +17,7 @@ import {
 import { CallView, HistoryRecord } from './call.js';
 import { PushRegistration, PushRegisterResponse, PushUnregisterResponse } from './push.js';
 import { agentClientEvents, agentServerEvents } from './agent.js';
+import { DirectoryQueue, QueuePriority, queueClientEvents, queueServerEvents } from './queue.js';
 
 const CallRef = z.object({ callId: Id });
 
@@ -63,8 +64,12 @@ export type AccountSettings = z.infer<typeof AccountSettings>;
 export const InviteTarget = z.union([
   z.object({ userId: Id }).strict(),
   z.object({ username: Username }).strict(),
-  /** A queue (docs/agents.md): the server offers the call to the ready member idle longest. */
-  z.object({ queue: Id }).strict(),
+  /**
+   * A queue (docs/support-line.md): the call waits in line and the server offers it to agents.
+   * `priority` (higher first) is honoured for callers with the supervisor or admin role only;
+   * a guest's comes from their token.
+   */
+  z.object({ queue: Id, priority: QueuePriority.optional() }).strict(),
 ]);
 
 /** Client → server: request schema and the `data` of a successful ack. */
@@ -116,7 +121,11 @@ export const clientEvents = {
     request: z
       .object({ query: z.string().max(80).optional(), limit: z.number().int().min(1).max(200).optional() })
       .strict(),
-    response: z.object({ users: z.array(DirectoryEntry) }),
+    response: z.object({
+      users: z.array(DirectoryEntry),
+      /** Queues whose name or id matches (signed-in users; a caller dials one with `{to: {queue}}`). */
+      queues: z.array(DirectoryQueue).optional(),
+    }),
   },
   'settings:update': {
     request: AccountSettings.partial().strict(),
@@ -162,6 +171,7 @@ export const clientEvents = {
   /** Mobile: stop pushing to this device. */
   'push:unregister': { request: z.object({}).strict(), response: PushUnregisterResponse },
   ...agentClientEvents,
+  ...queueClientEvents,
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -204,6 +214,7 @@ export const serverEvents = {
   /** An event arrived without an acknowledgement callback. */
   'protocol:error': z.object({ event: z.string(), error: z.object({ code: ErrorCode, message: z.string() }) }),
   ...agentServerEvents,
+  ...queueServerEvents,
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

@@ -284,6 +284,8 @@ describe('what a user can read about others', () => {
       'agent:set userId',
       'agent:auto-answer userId',
       'agent:log userId',
+      // Supervisor role only (docs/support-line.md): logging an agent out of the queues, audited.
+      'supervisor:logout userId',
     ]);
     const found: string[] = [];
     const walk = (event: string, s: JsonSchema, at: string) => {
