@@ -72,10 +72,10 @@ export const agentTimersPart: BenchPart<'agentTimers'> = {
     const [callerUser, ...agentUsers] = await seedUsers(dataDir, count + 1, 'ag');
     const storage = SqliteStorage.open(dataDir);
     try {
-      await addQueue(storage.agents, QUEUE, { name: 'Bench', ringTimeout: '1', wrapUp: '1' });
+      await addQueue(storage.queues, QUEUE, { name: 'Bench', ringTimeout: '1', wrapUp: '1' });
       for (const u of agentUsers) {
         await storage.agents.setRoles(u.userId, ['agent']);
-        await storage.agents.addMember(QUEUE, u.userId);
+        await storage.queues.setMember(QUEUE, u.userId);
       }
     } finally {
       await storage.close();

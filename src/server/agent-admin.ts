@@ -4,8 +4,9 @@
  * a client could not send.
  */
 import { z } from 'zod';
-import { Disposition, Id, ProtocolError, ROLES, Reason, ReasonCode, type Role } from '../shared/protocol/index.js';
-import type { AgentStore, QueueRow } from './store/agent-types.js';
+import { Disposition, ProtocolError, QueueId, ROLES, Reason, ReasonCode, type Role } from '../shared/protocol/index.js';
+import type { AgentStore } from './store/agent-types.js';
+import type { QueueRow, QueueStore } from './store/queue-types.js';
 import type { AccountStore, UserRow } from './store/types.js';
 
 function parseOr<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -49,15 +50,15 @@ export function parseDispositions(list: string | undefined): Disposition[] {
 const yes = (v: string | undefined) => v !== undefined && ['1', 'yes', 'true', 'on'].includes(v.toLowerCase());
 
 export async function addQueue(
-  agents: AgentStore,
+  queues: QueueStore,
   id: string | undefined,
   opts: { name?: string; ringTimeout?: string; wrapUp?: string; dispositions?: string; required?: string },
 ): Promise<QueueRow> {
-  const queueId = parseOr(Id, id, 'queue id');
+  const queueId = parseOr(QueueId, id, 'queue id');
   const dispositions = parseDispositions(opts.dispositions);
   const required = yes(opts.required);
   if (required && dispositions.length === 0) throw new ProtocolError('bad_request', 'a required disposition needs --dispositions');
-  return agents.addQueue({
+  return queues.add({
     id: queueId,
     name: parseOr(z.string().trim().min(1).max(80), opts.name ?? queueId, 'queue name'),
     agentRingTimeoutSec: parseOr(z.coerce.number().int().min(1).max(600), opts.ringTimeout ?? '15', '--agent-ring-timeout'),
@@ -69,22 +70,22 @@ export async function addQueue(
 
 export async function queueMember(
   accounts: AccountStore,
-  agents: AgentStore,
+  queues: QueueStore,
   action: string | undefined,
   queueId: string | undefined,
   username: string | undefined,
 ): Promise<string> {
-  const queue = queueId ? await agents.getQueue(queueId) : undefined;
+  const queue = queueId ? await queues.get(queueId) : undefined;
   if (!queue) throw new ProtocolError('not_found', `no queue ${queueId ?? ''}`);
   const user = username ? await accounts.getUserByUsername(username) : undefined;
   if (!user) throw new ProtocolError('not_found', `no user ${username ?? ''}`);
   if (action === 'add') {
     if (!user.roles.includes('agent')) throw new ProtocolError('bad_request', `${user.username} is not an agent (user role ${user.username} agent)`);
-    await agents.addMember(queue.id, user.id);
+    await queues.setMember(queue.id, user.id);
     return `${user.username} is a member of ${queue.id}`;
   }
   if (action === 'remove') {
-    const removed = await agents.removeMember(queue.id, user.id);
+    const removed = await queues.removeMember(queue.id, user.id);
     return removed ? `${user.username} left ${queue.id}` : `${user.username} was not a member of ${queue.id}`;
   }
   throw new ProtocolError('bad_request', 'queue member add|remove <queue> <username>');

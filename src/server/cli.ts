@@ -118,7 +118,7 @@ async function agentCommand(kind: string, args: string[]): Promise<void> {
   const storage = await openStorage(parseConfig(config()));
   try {
     const [sub, a, b, c] = args;
-    const { agents, accounts } = storage;
+    const { agents, accounts, queues } = storage;
     if (kind === 'reason' && sub === 'add') console.log(`added ${(await addReason(agents, a, values.label)).code}`);
     else if (kind === 'reason' && sub === 'list') {
       for (const r of await agents.listReasons()) console.log(`${r.code}\t${r.label}${r.system ? '\t(system)' : ''}`);
@@ -126,7 +126,7 @@ async function agentCommand(kind: string, args: string[]): Promise<void> {
       if (!a) throw new ProtocolError('bad_request', 'reason remove needs a code');
       console.log((await agents.removeReason(a)) ? `removed ${a}` : `no reason ${a}`);
     } else if (kind === 'queue' && sub === 'add') {
-      const q = await addQueue(agents, a, {
+      const q = await addQueue(queues, a, {
         name: values.name,
         ringTimeout: values['agent-ring-timeout'],
         wrapUp: values['wrap-up'],
@@ -135,8 +135,8 @@ async function agentCommand(kind: string, args: string[]): Promise<void> {
       });
       console.log(`added ${describeQueue(q, 0)}`);
     } else if (kind === 'queue' && sub === 'list') {
-      for (const q of await agents.listQueues()) console.log(describeQueue(q, (await agents.members(q.id)).length));
-    } else if (kind === 'queue' && sub === 'member') console.log(await queueMember(accounts, agents, a, b, c));
+      for (const q of await queues.list()) console.log(describeQueue(q, (await queues.members(q.id)).length));
+    } else if (kind === 'queue' && sub === 'member') console.log(await queueMember(accounts, queues, a, b, c));
     else throw new ProtocolError('bad_request', USAGE);
   } finally {
     await storage.close();

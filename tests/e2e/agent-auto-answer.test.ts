@@ -52,7 +52,7 @@ async function setUp(): Promise<TestServer> {
   await s.addUser('bob');
   // Roles are claims of the access token: set before alice signs in.
   await s.storage.agents.setRoles(alice, ['agent']);
-  await s.storage.agents.addQueue({
+  await s.storage.queues.add({
     id: 'support',
     name: 'Support',
     agentRingTimeoutSec: 15,
@@ -63,7 +63,7 @@ async function setUp(): Promise<TestServer> {
     ],
     dispositionRequired: true,
   });
-  await s.storage.agents.addMember('support', alice);
+  await s.storage.queues.setMember('support', alice);
   await s.storage.agents.setAutoAnswer(alice, { queue: true, internal: false, delayMs: AUTO_ANSWER_MS, agentMayChange: false });
   return s;
 }

@@ -167,7 +167,7 @@ export class AgentService {
   private async wrapUpFor(call: CallView): Promise<WrapUpSpec> {
     const c = this.d.config;
     const base = { extendBySec: c.wrapUpExtendSec, extensions: c.wrapUpMaxExtensions };
-    const queue = call.queue ? await this.d.storage.agents.getQueue(call.queue.id) : undefined;
+    const queue = call.queue ? await this.d.storage.queues.get(call.queue.id) : undefined;
     if (!queue) return { ...base, seconds: c.directWrapUpSec, dispositions: [], required: false };
     return { ...base, seconds: queue.wrapUpSec, dispositions: queue.dispositions, required: queue.dispositionRequired };
   }

@@ -32,7 +32,7 @@ export class QueueRouter {
   ) {}
 
   async invite(ctx: DeviceContext, queueId: string, callId: string = randomUUID()): Promise<CallView> {
-    const queue = await this.storage.agents.getQueue(queueId);
+    const queue = await this.storage.queues.get(queueId);
     if (!queue) throw new ProtocolError('not_found', 'no such queue');
     const ref = { id: queue.id, name: queue.name };
     const existing = await this.live.calls.get(callId);
@@ -78,7 +78,7 @@ export class QueueRouter {
   private async candidates(queueId: string, callerId: string): Promise<AgentRecord[]> {
     const now = this.now();
     const out: AgentRecord[] = [];
-    for (const userId of await this.storage.agents.members(queueId)) {
+    for (const { userId } of await this.storage.queues.members(queueId)) {
       if (userId === callerId) continue;
       const a = await this.agents.get(userId);
       if (a && a.graceUntil === null && offerable(a, now)) out.push(a);

@@ -1,6 +1,5 @@
 /** Row → record mapping of the agent tables, shared by sqlite-agents.ts and postgres-agents.ts. */
-import type { AgentLogEntry, AutoAnswer, Disposition, Reason } from '../../shared/protocol/index.js';
-import type { QueueRow } from './agent-types.js';
+import type { AgentLogEntry, AutoAnswer, Reason } from '../../shared/protocol/index.js';
 import type { Row } from './rows.js';
 
 const flag = (v: unknown): boolean => v === true || v === 1;
@@ -8,18 +7,6 @@ const strOrNull = (v: unknown): string | null => (v === null || v === undefined 
 
 export function reasonFromRow(r: Row): Reason {
   return { code: r.code as string, label: r.label as string, system: flag(r.system) };
-}
-
-export function queueFromRow(r: Row): QueueRow {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    agentRingTimeoutSec: Number(r.agent_ring_timeout_sec),
-    wrapUpSec: Number(r.wrap_up_sec),
-    dispositions: JSON.parse(r.dispositions as string) as Disposition[],
-    dispositionRequired: flag(r.disposition_required),
-    createdAt: Number(r.created_at),
-  };
 }
 
 export function logFromRow(r: Row): AgentLogEntry {

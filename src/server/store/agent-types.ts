@@ -1,22 +1,10 @@
 /**
  * Durable storage of support agents (docs/agents.md): roles, reason codes, the agent state
- * log, queues and their members, per-agent auto-answer, and the wrap-up (disposition +
+ * log, per-agent auto-answer, and the wrap-up (disposition +
  * notes) saved on the agent's history record. SQLite: sqlite-agents.ts; PostgreSQL:
  * postgres-agents.ts.
  */
-import type { AgentLogEntry, AutoAnswer, Disposition, Reason, Role } from '../../shared/protocol/index.js';
-
-export interface QueueRow {
-  id: string;
-  name: string;
-  /** How long an offer rings the agent before it counts as missed (RONA). */
-  agentRingTimeoutSec: number;
-  /** Wrap-up after a call of this queue; 0 = none. */
-  wrapUpSec: number;
-  dispositions: Disposition[];
-  dispositionRequired: boolean;
-  createdAt: number;
-}
+import type { AgentLogEntry, AutoAnswer, Reason, Role } from '../../shared/protocol/index.js';
 
 /**
  * Built-in reason codes, seeded by the migration; `system` ones are set by the server.
@@ -46,14 +34,6 @@ export interface AgentStore {
   appendLog(entries: AgentLogEntry[]): Promise<void>;
   /** Newest first. */
   listLog(userId: string, opts: { limit: number; before?: number }): Promise<AgentLogEntry[]>;
-  /** `conflict` when the id exists. */
-  addQueue(q: Omit<QueueRow, 'createdAt'>): Promise<QueueRow>;
-  getQueue(id: string): Promise<QueueRow | undefined>;
-  listQueues(): Promise<QueueRow[]>;
-  addMember(queueId: string, userId: string): Promise<boolean>;
-  removeMember(queueId: string, userId: string): Promise<boolean>;
-  /** User ids of the queue's members. */
-  members(queueId: string): Promise<string[]>;
   getAutoAnswer(userId: string): Promise<AutoAnswer | undefined>;
   setAutoAnswer(userId: string, autoAnswer: AutoAnswer): Promise<void>;
   /** Writes the agent's disposition and notes on their history record of the call. */

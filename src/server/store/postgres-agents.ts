@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import { lostRole, type AgentStore } from './agent-types.js';
-import { autoAnswerFromRow, logFromRow, logParams, queueFromRow, reasonFromRow } from './agent-rows.js';
+import { autoAnswerFromRow, logFromRow, logParams, reasonFromRow } from './agent-rows.js';
 import { parseRoles, type Row } from './rows.js';
 
 export type { AgentStore } from './agent-types.js';
@@ -62,39 +62,6 @@ export function createPostgresAgentStore(run: Run, tx: Run): AgentStore {
             limit,
           ])
         ).map(logFromRow),
-      ),
-    addQueue: (q) =>
-      run(async (db) => {
-        const rows = await rowsOf(
-          db,
-          `INSERT INTO queues (id, name, agent_ring_timeout_sec, wrap_up_sec, dispositions, disposition_required, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
-          [q.id, q.name, q.agentRingTimeoutSec, q.wrapUpSec, JSON.stringify(q.dispositions), q.dispositionRequired, Date.now()],
-        );
-        if (!rows[0]) throw new ProtocolError('conflict', `queue ${q.id} already exists`);
-        return queueFromRow(rows[0]);
-      }),
-    getQueue: (id) =>
-      run(async (db) => {
-        const [r] = await rowsOf(db, `SELECT * FROM queues WHERE id = $1`, [id]);
-        return r ? queueFromRow(r) : undefined;
-      }),
-    listQueues: () => run(async (db) => (await rowsOf(db, `SELECT * FROM queues ORDER BY id`)).map(queueFromRow)),
-    addMember: (queueId, userId) =>
-      run(async (db) => {
-        const r = await db.query(`INSERT INTO queue_members (queue_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [queueId, userId]);
-        return (r.rowCount ?? 0) > 0;
-      }),
-    removeMember: (queueId, userId) =>
-      run(async (db) => {
-        const r = await db.query(`DELETE FROM queue_members WHERE queue_id = $1 AND user_id = $2`, [queueId, userId]);
-        return (r.rowCount ?? 0) > 0;
-      }),
-    members: (queueId) =>
-      run(async (db) =>
-        (await rowsOf(db, `SELECT user_id FROM queue_members WHERE queue_id = $1 ORDER BY user_id`, [queueId])).map(
-          (r) => r.user_id as string,
-        ),
       ),
     getAutoAnswer: (userId) =>
       run(async (db) => autoAnswerFromRow((await rowsOf(db, `SELECT auto_answer FROM agent_settings WHERE user_id = $1`, [userId]))[0])),

@@ -13,16 +13,18 @@
  *
  * Commits are durable before they resolve (synchronous_commit=on).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
-import { pageStart } from './cursor.js';
-import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, tokenFromRow, userFromRow, type Row } from './rows.js';
+import { deviceFromRow, pushFromRow, tokenFromRow, userFromRow, type Row } from './rows.js';
 import { createPostgresAgentStore, type AgentStore } from './postgres-agents.js';
+import { createPostgresHistoryStore } from './postgres-history.js';
+import { createPostgresQueueStore } from './postgres-queues.js';
+import type { QueueStore } from './queue-types.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations/postgres.js';
 import { fold, pgCode, redactUrl, TYPES } from './pg-helpers.js';
-import type { AccountStore, HistoryPage, HistoryStore, PushStore, Storage } from './types.js';
+import type { AccountStore, HistoryStore, PushStore, Storage } from './types.js';
 
 export { redactUrl };
 
@@ -47,6 +49,7 @@ export class PostgresStorage implements Storage {
   readonly history: HistoryStore;
   readonly push: PushStore;
   readonly agents: AgentStore;
+  readonly queues: QueueStore;
   private closed = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -56,9 +59,10 @@ export class PostgresStorage implements Storage {
     private readonly opts: PostgresOptions,
   ) {
     this.accounts = this.createAccountStore();
-    this.history = this.createHistoryStore();
+    this.history = createPostgresHistoryStore((fn) => this.run(fn), (fn) => this.tx(fn), opts.recoverMinAgeMs ?? 0);
     this.push = this.createPushStore();
     this.agents = createPostgresAgentStore((fn) => this.run(fn), (fn) => this.tx(fn));
+    this.queues = createPostgresQueueStore((fn) => this.run(fn), (fn) => this.tx(fn));
   }
 
   /** Connects, migrates, and returns the open store; throws a clear error when the database is unreachable. */
@@ -320,108 +324,6 @@ export class PostgresStorage implements Storage {
           const { rows } = await db.query<Row>(`SELECT coalesce(max(id), 0) AS id FROM revocations`);
           return Number(rows[0]?.id ?? 0);
         }),
-    };
-  }
-
-  // ───────────────────────────── call journal & history ─────────────────────────────
-
-  private createHistoryStore(): HistoryStore {
-    const recordsForCall = async (db: Queryable, callId: string) => {
-      const { rows } = await db.query<Row>(
-        `SELECT h.*, COALESCE(u.last_seen_missed_at, 0) AS seen_up_to
-         FROM history h LEFT JOIN users u ON u.id = h.user_id
-         WHERE h.call_id = $1 ORDER BY h.user_id`,
-        [callId],
-      );
-      return rows.map((r) => historyFromRow(r, Number(r.seen_up_to)));
-    };
-    const minAge = this.opts.recoverMinAgeMs ?? 0;
-
-    return {
-      journalStart: (row) =>
-        this.run(async (db) => {
-          const r = await db.query(
-            `INSERT INTO calls (call_id, caller, callee, caller_device_id, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (call_id) DO NOTHING`,
-            [row.callId, JSON.stringify(row.caller), JSON.stringify(row.callee), row.callerDeviceId, row.createdAt],
-          );
-          return r.rowCount === 1;
-        }),
-      journalAnswer: (callId, at, deviceId) =>
-        this.run(async (db) => {
-          await db.query(`UPDATE calls SET answered_at = $1, answered_device_id = $2 WHERE call_id = $3`, [
-            at,
-            deviceId,
-            callId,
-          ]);
-        }),
-      getJournal: (callId) =>
-        this.run(async (db) => {
-          const { rows } = await db.query<Row>(`SELECT * FROM calls WHERE call_id = $1`, [callId]);
-          return rows[0] ? journalFromRow(rows[0]) : undefined;
-        }),
-      unfinishedCalls: () =>
-        this.run(async (db) => {
-          const { rows } =
-            minAge > 0
-              ? await db.query<Row>(
-                  `SELECT * FROM calls WHERE ended_at IS NULL AND created_at <= $1 ORDER BY created_at`,
-                  [Date.now() - minAge],
-                )
-              : await db.query<Row>(`SELECT * FROM calls WHERE ended_at IS NULL ORDER BY created_at`);
-          return rows.map(journalFromRow);
-        }),
-      finishCall: (callId, end, records) =>
-        this.tx(async (db) => {
-          await db.query(
-            `UPDATE calls SET ended_at = $1, outcome = $2, end_reason = $3 WHERE call_id = $4 AND ended_at IS NULL`,
-            [end.endedAt, end.outcome, end.endReason, callId],
-          );
-          for (const r of records) {
-            // A second finisher (another node, a retry) waits on the unique index, then writes nothing.
-            await db.query(
-              `INSERT INTO history (id, call_id, user_id, direction, peer, outcome, end_reason, missed,
-                 started_at, answered_at, ended_at, answered_device_id, queue)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-               ON CONFLICT (call_id, user_id) DO NOTHING`,
-              [
-                randomUUID(),
-                r.callId,
-                r.userId,
-                r.direction,
-                JSON.stringify(r.peer),
-                r.outcome,
-                r.endReason,
-                r.missed,
-                r.startedAt,
-                r.answeredAt,
-                r.endedAt,
-                r.answeredDeviceId,
-                r.queue ? JSON.stringify(r.queue) : null,
-              ],
-            );
-          }
-          return recordsForCall(db, callId);
-        }),
-      listHistory: (userId, { cursor, limit, lastSeenMissedAt }): Promise<HistoryPage> =>
-        this.run(async (db) => {
-          const c = pageStart(cursor);
-          const { rows } = await db.query<Row>(
-            `SELECT * FROM history WHERE user_id = $1 AND (ended_at < $2 OR (ended_at = $2 AND id < $3))
-             ORDER BY ended_at DESC, id DESC LIMIT $4`,
-            [userId, c.endedAt, c.id, limit + 1],
-          );
-          return historyPage(rows, limit, lastSeenMissedAt);
-        }),
-      missedCount: (userId, since) =>
-        this.run(async (db) => {
-          const { rows } = await db.query<{ n: number }>(
-            `SELECT COUNT(*) AS n FROM history WHERE user_id = $1 AND missed AND ended_at > $2`,
-            [userId, since],
-          );
-          return rows[0]!.n;
-        }),
-      recordsForCall: (callId) => this.run((db) => recordsForCall(db, callId)),
     };
   }
 

@@ -6,9 +6,10 @@
  * in PostgreSQL, and BIGINT arrives as a number from both (postgres.ts registers the int8
  * parser).
  */
-import type { HistoryRecord, QueueRef, Role, UserSummary } from '../../shared/protocol/index.js';
+import type { HistoryRecord, QueueCallRecord, QueueRef, Role, UserSummary } from '../../shared/protocol/index.js';
+import { queueRecordParams } from './queue-rows.js';
 import { encodeCursor } from './cursor.js';
-import type { CallJournalRow, DeviceRow, HistoryPage, PushRegistrationRow, RefreshTokenRow, UserRow } from './types.js';
+import type { CallJournalRow, DeviceRow, HistoryPage, NewHistoryRecord, PushRegistrationRow, RefreshTokenRow, UserRow } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -120,7 +121,23 @@ export function historyFromRow(r: Row, lastSeenMissedAt: number): HistoryRecord 
     queue: r.queue ? json<QueueRef>(r.queue) : null,
     disposition: strOrNull(r.disposition),
     notes: strOrNull(r.notes),
+    queueCall: r.queue_call ? json<QueueCallRecord>(r.queue_call) : null,
   };
+}
+
+/** The history columns a new record fills, in the order of `historyParams`. */
+export const HISTORY_COLUMNS = [
+  'id', 'call_id', 'user_id', 'direction', 'peer', 'outcome', 'end_reason', 'missed',
+  'started_at', 'answered_at', 'ended_at', 'answered_device_id', 'queue', 'queue_id', 'queue_outcome', 'queue_call',
+] as const;
+
+/** A new record's values for HISTORY_COLUMNS; `bool` renders the missed flag for the driver. */
+export function historyParams(id: string, r: NewHistoryRecord, bool: (b: boolean) => unknown): unknown[] {
+  return [
+    id, r.callId, r.userId, r.direction, JSON.stringify(r.peer), r.outcome, r.endReason, bool(r.missed),
+    r.startedAt, r.answeredAt, r.endedAt, r.answeredDeviceId, r.queue ? JSON.stringify(r.queue) : null,
+    ...queueRecordParams(r.queue, r.queueCall),
+  ];
 }
 
 /**

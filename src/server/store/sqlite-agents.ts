@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import { lostRole, type AgentStore } from './agent-types.js';
-import { autoAnswerFromRow, logFromRow, logParams, queueFromRow, reasonFromRow } from './agent-rows.js';
+import { autoAnswerFromRow, logFromRow, logParams, reasonFromRow } from './agent-rows.js';
 import { parseRoles, type Row } from './rows.js';
 
 export function createSqliteAgentStore(db: Database.Database, write: <T>(fn: () => T) => Promise<T>): AgentStore {
@@ -22,15 +22,6 @@ export function createSqliteAgentStore(db: Database.Database, write: <T>(fn: () 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     listLog: db.prepare(`SELECT * FROM agent_log WHERE user_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?`),
-    addQueue: db.prepare(
-      `INSERT INTO queues (id, name, agent_ring_timeout_sec, wrap_up_sec, dispositions, disposition_required, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    queue: db.prepare(`SELECT * FROM queues WHERE id = ?`),
-    queues: db.prepare(`SELECT * FROM queues ORDER BY id`),
-    addMember: db.prepare(`INSERT OR IGNORE INTO queue_members (queue_id, user_id) VALUES (?, ?)`),
-    removeMember: db.prepare(`DELETE FROM queue_members WHERE queue_id = ? AND user_id = ?`),
-    members: db.prepare(`SELECT user_id FROM queue_members WHERE queue_id = ? ORDER BY user_id`),
     autoAnswer: db.prepare(`SELECT auto_answer FROM agent_settings WHERE user_id = ?`),
     setAutoAnswer: db.prepare(
       `INSERT INTO agent_settings (user_id, auto_answer) VALUES (?, ?)
@@ -66,21 +57,6 @@ export function createSqliteAgentStore(db: Database.Database, write: <T>(fn: () 
       }),
     listLog: async (userId, { limit, before }) =>
       (s.listLog.all(userId, before ?? Number.MAX_SAFE_INTEGER, limit) as Row[]).map(logFromRow),
-    addQueue: (q) =>
-      write(() => {
-        if (s.queue.get(q.id)) throw new ProtocolError('conflict', `queue ${q.id} already exists`);
-        const d = JSON.stringify(q.dispositions);
-        s.addQueue.run(q.id, q.name, q.agentRingTimeoutSec, q.wrapUpSec, d, q.dispositionRequired ? 1 : 0, Date.now());
-        return queueFromRow(s.queue.get(q.id) as Row);
-      }),
-    getQueue: async (id) => {
-      const r = s.queue.get(id) as Row | undefined;
-      return r ? queueFromRow(r) : undefined;
-    },
-    listQueues: async () => (s.queues.all() as Row[]).map(queueFromRow),
-    addMember: (queueId, userId) => write(() => s.addMember.run(queueId, userId).changes > 0),
-    removeMember: (queueId, userId) => write(() => s.removeMember.run(queueId, userId).changes > 0),
-    members: async (queueId) => (s.members.all(queueId) as Row[]).map((r) => r.user_id as string),
     getAutoAnswer: async (userId) => autoAnswerFromRow(s.autoAnswer.get(userId) as Row | undefined),
     setAutoAnswer: (userId, a) =>
       write(() => {

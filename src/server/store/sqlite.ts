@@ -28,16 +28,29 @@ import type {
 } from './types.js';
 import { pageStart } from './cursor.js';
 import { SQLITE_MIGRATIONS as MIGRATIONS } from './migrations/sqlite.js';
-import { deviceFromRow, historyFromRow, historyPage, journalFromRow, pushFromRow, userFromRow, type Row } from './rows.js';
+import {
+  deviceFromRow,
+  HISTORY_COLUMNS,
+  historyFromRow,
+  historyPage,
+  historyParams,
+  journalFromRow,
+  pushFromRow,
+  userFromRow,
+  type Row,
+} from './rows.js';
 import { GroupCommit, openWalForSync } from './group-commit.js';
 import type { AgentStore } from './agent-types.js';
 import { createSqliteAgentStore } from './sqlite-agents.js';
+import { createSqliteQueueStore } from './sqlite-queues.js';
+import type { QueueStore } from './queue-types.js';
 
 export class SqliteStorage implements Storage {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
   readonly push: PushStore;
   readonly agents: AgentStore;
+  readonly queues: QueueStore;
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
   private readonly walFd: number | null;
@@ -61,6 +74,7 @@ export class SqliteStorage implements Storage {
     this.history = this.createHistoryStore();
     this.push = this.createPushStore();
     this.agents = createSqliteAgentStore(this.db, (fn) => this.write(fn));
+    this.queues = createSqliteQueueStore(this.db, (fn) => this.write(fn));
   }
 
   static open(dataDir: string): SqliteStorage {
@@ -282,10 +296,7 @@ export class SqliteStorage implements Storage {
       ),
       unfinished: db.prepare(`SELECT * FROM calls WHERE ended_at IS NULL ORDER BY created_at`),
       insertRecord: db.prepare(
-        `INSERT OR IGNORE INTO history (id, call_id, user_id, direction, peer, outcome, end_reason, missed,
-           started_at, answered_at, ended_at, answered_device_id, queue)
-         VALUES (@id, @callId, @userId, @direction, @peer, @outcome, @endReason, @missed,
-           @startedAt, @answeredAt, @endedAt, @answeredDeviceId, @queue)`,
+        `INSERT OR IGNORE INTO history (${HISTORY_COLUMNS.join(', ')}) VALUES (${HISTORY_COLUMNS.map(() => '?').join(', ')})`,
       ),
       recordsForCall: db.prepare(`SELECT * FROM history WHERE call_id = ? ORDER BY user_id`),
       page: db.prepare(
@@ -315,23 +326,7 @@ export class SqliteStorage implements Storage {
       finishCall: (callId, end, records) =>
         this.write(() => {
           s.journalEnd.run(end.endedAt, end.outcome, end.endReason, callId);
-          for (const r of records) {
-            s.insertRecord.run({
-              id: randomUUID(),
-              callId: r.callId,
-              userId: r.userId,
-              direction: r.direction,
-              peer: JSON.stringify(r.peer),
-              outcome: r.outcome,
-              endReason: r.endReason,
-              missed: r.missed ? 1 : 0,
-              startedAt: r.startedAt,
-              answeredAt: r.answeredAt,
-              endedAt: r.endedAt,
-              answeredDeviceId: r.answeredDeviceId,
-              queue: r.queue ? JSON.stringify(r.queue) : null,
-            });
-          }
+          for (const r of records) s.insertRecord.run(...historyParams(randomUUID(), r, (b) => (b ? 1 : 0)));
           return (s.recordsForCall.all(callId) as Row[]).map((row) =>
             historyFromRow(row, lastSeenOf(row.user_id as string)),
           );

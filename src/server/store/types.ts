@@ -9,12 +9,14 @@ import type {
   Direction,
   EndReason,
   HistoryRecord,
+  QueueCallRecord,
   QueueRef,
   Role,
   SetStatus,
   UserSummary,
 } from '../../shared/protocol/index.js';
 import type { AgentStore } from './agent-types.js';
+import type { QueueStore } from './queue-types.js';
 
 export interface UserRow extends UserSummary {
   passwordHash: string;
@@ -115,6 +117,8 @@ export interface NewHistoryRecord {
   answeredDeviceId: string | null;
   /** A queue call (docs/agents.md). */
   queue?: QueueRef | null;
+  /** What a queue call's record adds: outcome, wait, talk, offers (docs/support-line.md). */
+  queueCall?: QueueCallRecord | null;
 }
 
 export interface HistoryPage {
@@ -202,6 +206,7 @@ export interface Storage {
   readonly history: HistoryStore;
   readonly push: PushStore;
   readonly agents: AgentStore;
+  readonly queues: QueueStore;
   /** True while the storage is open and answering. */
   ready(): Promise<boolean>;
   /** Waits for pending writes, then closes. */

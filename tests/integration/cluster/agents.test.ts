@@ -33,8 +33,8 @@ describe('agents on two nodes', () => {
     const supId = await cluster.addUser('cl-sup');
     await cluster.storage.agents.setRoles(bobId, ['agent']);
     await cluster.storage.agents.setRoles(supId, ['supervisor']);
-    await addQueue(cluster.storage.agents, 'cl-q', { name: 'Cluster queue', ringTimeout: '10', wrapUp: '6' });
-    await cluster.storage.agents.addMember('cl-q', bobId);
+    await addQueue(cluster.storage.queues, 'cl-q', { name: 'Cluster queue', ringTimeout: '10', wrapUp: '6' });
+    await cluster.storage.queues.setMember('cl-q', bobId);
 
     const sup = await cluster.device(nodeB.url, 'cl-sup');
     await sup.request('supervisor:agents', {});

@@ -11,7 +11,7 @@ import { POSTGRES_MIGRATIONS } from '../../../src/server/store/migrations/postgr
 import { PostgresStorage } from '../../../src/server/store/postgres.js';
 import { SqliteStorage } from '../../../src/server/store/sqlite.js';
 import type { NewHistoryRecord, Storage } from '../../../src/server/store/types.js';
-import type { HistoryRecord, UserSummary } from '../../../src/shared/protocol/index.js';
+import type { HistoryRecord, QueueCallRecord, UserSummary } from '../../../src/shared/protocol/index.js';
 import { tempDir } from '../../helpers/server.js';
 import { startPostgres, type PostgresService } from '../../helpers/services.js';
 
@@ -168,6 +168,40 @@ async function exercise(s: Storage): Promise<unknown[]> {
   note('push remove stale', await s.push.removePushRegistration('bob-tablet', 'tok-old'));
   note('push remove', [await s.push.removePushRegistration('bob-tablet', 'tok-1'), await s.push.listPushRegistrations('u-bob')]);
 
+  // Queues (store/queue-types.ts): settings, members with levels, the wallboard's day counts.
+  const q = <T extends { createdAt: number } | undefined>(row: T) => (row ? { ...row, createdAt: 0 } : row);
+  note('queue add', q(await s.queues.add({ id: 'support', name: 'Support', strategy: 'ring-all', public: true })));
+  await attempt('queue add again', () => s.queues.add({ id: 'support' }));
+  note('queue defaults', q(await s.queues.add({ id: 'sales' })));
+  note('queue update', q(await s.queues.update('support', { maxWaitSec: 60, joinEmpty: false, dispositions: [{ code: 'solved', label: 'Solved' }] })));
+  note('queue update nothing', [q(await s.queues.update('support', {})), await s.queues.update('nope', { name: 'Nope' })]);
+  note('members', [
+    await s.queues.setMember('support', 'u-alice'),
+    await s.queues.setMember('support', 'u-carol', 2),
+    await s.queues.setMember('support', 'u-alice', 3),
+    await s.queues.setMember('sales', 'u-alice'),
+  ]);
+  note('member lists', [await s.queues.members('support'), await s.queues.queuesOf('u-alice'), await s.queues.allMembers()]);
+  note('member remove', [await s.queues.removeMember('support', 'u-carol'), await s.queues.removeMember('support', 'u-carol')]);
+  const queueCall = (id: string, outcome: 'answered' | 'abandoned' | 'refused', waitMs: number, talkMs: number) => {
+    const start = 50_000;
+    const answeredAt = outcome === 'answered' ? start + waitMs : null;
+    const endedAt = start + waitMs + talkMs;
+    const qc: QueueCallRecord = { outcome, waitSec: Math.round(waitMs / 1000), talkSec: Math.round(talkMs / 1000), offers: [], callerKind: 'guest' };
+    const base = { callId: id, endReason: 'hangup', startedAt: start, answeredAt, endedAt, answeredDeviceId: null, queue: { id: 'support', name: 'Support' }, queueCall: qc } as const;
+    const recs: NewHistoryRecord[] = [{ ...base, userId: `g-${id}`, direction: 'outgoing', peer: summary('queue-support', 'support'), outcome: 'completed', missed: false }];
+    if (answeredAt !== null) recs.push({ ...base, userId: 'u-alice', direction: 'incoming', peer: summary(`g-${id}`, 'guest'), outcome: 'completed', missed: false });
+    return s.history.finishCall(id, { endedAt, outcome: 'completed', endReason: 'hangup' }, recs);
+  };
+  await queueCall('q1', 'answered', 5_000, 60_000);
+  await queueCall('q2', 'abandoned', 40_000, 0);
+  await queueCall('q3', 'answered', 30_000, 20_000);
+  await queueCall('q4', 'refused', 0, 0);
+  note('day counts', [await s.queues.dayCounts('support', 0, 20), await s.queues.dayCounts('support', 200_000, 20), await s.queues.dayCounts('sales', 0, 20)]);
+  note('handled', [await s.queues.handledSince(0), await s.queues.handledSince(200_000)]);
+  note('queue records', (await s.history.recordsForCall('q1')).map(plain));
+  note('queue remove', [await s.queues.remove('sales'), await s.queues.remove('sales'), (await s.queues.list()).map((x) => x.id), await s.queues.queuesOf('u-alice')]);
+
   note('remove user', [await s.accounts.removeUser('u-bob'), await s.accounts.removeUser('u-bob')]);
   note('after removal', [await s.accounts.listDevices('u-bob'), await s.history.missedCount('u-bob', 0), await s.accounts.getUserById('u-bob')]);
   note('peer history kept', (await s.history.listHistory('u-alice', { limit: 3, lastSeenMissedAt: 0 })).items.length);
@@ -181,6 +215,28 @@ describe('same answers as SQLite', () => {
     const actual = await exercise(pgStore);
     for (let i = 0; i < expected.length; i++) expect(actual[i], JSON.stringify((expected[i] as unknown[])[0])).toEqual(expected[i]);
     expect(actual).toHaveLength(expected.length);
+  });
+
+  it("counts a queue's day as a supervisor would by hand", async () => {
+    for (const s of [sqlite(), await connect(await freshDatabase())]) {
+      const answers = await exercise(s);
+      const counts = answers.find((a) => (a as unknown[])[0] === 'day counts') as [string, unknown[]];
+      // q1 answered after 5 s (within 20 s) and talked 60 s; q3 answered after 30 s, talked 20 s;
+      // q2 abandoned; q4 refused. Nothing ended after 200 s; the sales queue had no call.
+      expect(counts[1][0]).toEqual({
+        answered: 2,
+        abandoned: 1,
+        unanswered: 0,
+        refused: 1,
+        answeredWithinServiceLevel: 1,
+        totalWaitMs: 35_000,
+        totalTalkMs: 80_000,
+      });
+      expect(counts[1][1]).toMatchObject({ answered: 0, abandoned: 0, refused: 0 });
+      expect(counts[1][2]).toMatchObject({ answered: 0, abandoned: 0, refused: 0 });
+      const handled = answers.find((a) => (a as unknown[])[0] === 'handled') as [string, unknown[]];
+      expect(handled[1]).toEqual([{ 'u-alice': 2 }, {}]);
+    }
   });
 
   it('pages records that end at the same instant in (endedAt, id) byte order, each exactly once', async () => {

@@ -34,8 +34,8 @@ it('a 30 s drop during a queue call: same state, same time in state, the call st
   await server.storage.agents.setRoles(id, ['agent']);
   const sup = await server.addUser('drop30-sup');
   await server.storage.agents.setRoles(sup, ['supervisor']);
-  await addQueue(server.storage.agents, 'drop30-q', { name: 'Drop', ringTimeout: '10', wrapUp: '0' });
-  await server.storage.agents.addMember('drop30-q', id);
+  await addQueue(server.storage.queues, 'drop30-q', { name: 'Drop', ringTimeout: '10', wrapUp: '0' });
+  await server.storage.queues.setMember('drop30-q', id);
 
   const supervisor = await device('drop30-sup');
   await supervisor.request('supervisor:agents', {});

@@ -37,14 +37,14 @@ async function makeAgent(username: string, roles: ('agent' | 'supervisor')[] = [
 }
 
 async function queue(id: string, members: string[], o: { wrapUp?: string; required?: string; ring?: string } = {}) {
-  await addQueue(server.storage.agents, id, {
+  await addQueue(server.storage.queues, id, {
     name: `Queue ${id}`,
     ringTimeout: o.ring ?? '5',
     wrapUp: o.wrapUp ?? '0',
     dispositions: 'solved:Solved,callback:Call back',
     required: o.required ?? 'no',
   });
-  for (const m of members) await server.storage.agents.addMember(id, m);
+  for (const m of members) await server.storage.queues.setMember(id, m);
 }
 
 /** The next `agent:changed` (after `after` events) matching `pred`. */

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { agentMigrationSql } from '../agent-types.js';
+import { queueMigrationSql } from '../queue-rows.js';
 export interface Migration {
   version: number;
   name: string;
@@ -133,6 +134,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'support agents: roles, reason codes, state log, queues, wrap-up on history',
     sql: agentMigrationSql('postgres'),
+  },
+  {
+    version: 6,
+    name: 'queues: strategies, tiers, max-wait, service level, public; member levels; queue records',
+    sql: queueMigrationSql('postgres'),
   },
 ];
 

@@ -3,6 +3,7 @@
  * inside one BEGIN IMMEDIATE transaction; never edit one that has shipped, add a new one.
  */
 import { agentMigrationSql } from '../agent-types.js';
+import { queueMigrationSql } from '../queue-rows.js';
 
 export const SQLITE_MIGRATIONS: readonly string[] = [
   `CREATE TABLE users (
@@ -89,4 +90,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );`,
   // 4: support agents: roles, reason codes, state log, queues, wrap-up on history (store/agent-types.ts).
   agentMigrationSql('sqlite'),
+  // 5: queues: strategies, tiers, max-wait, service level, public; member levels; queue records (store/queue-rows.ts).
+  queueMigrationSql('sqlite'),
 ];
