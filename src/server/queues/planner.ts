@@ -93,6 +93,14 @@ export function lineOrder(a: PlanCall, b: PlanCall): number {
 
 const TAKING_CALLS: ReadonlySet<AgentState> = new Set<AgentState>(['ready', 'reserved', 'on-call', 'wrap-up']);
 
+/**
+ * Logged in and taking calls (ready, even inside a delay; reserved; on-call; wrap-up; not in
+ * grace): holds the higher tiers back, and counts as staff in the wait estimate.
+ */
+export function takingCalls(a: AgentRecord): boolean {
+  return TAKING_CALLS.has(a.state) && a.graceUntil === null;
+}
+
 function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -121,7 +129,7 @@ export function plan(input: PlanInput): Plan {
 
   // For each call, the lowest level of a member who holds the tiers above it back (see the
   // header); one pass over the members per call keeps a plan O(calls × members).
-  const holders = seats.filter((s) => s.agent !== undefined && TAKING_CALLS.has(s.agent.state) && s.agent.graceUntil === null);
+  const holders = seats.filter((s) => s.agent !== undefined && takingCalls(s.agent));
   const holdCache = new Map<PlanCall, number>();
   const holdLevel = (call: PlanCall): number => {
     let level = holdCache.get(call);
