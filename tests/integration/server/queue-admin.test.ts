@@ -1,20 +1,31 @@
 /**
  * Queue administration against a real server with real SQLite (docs/support-line.md "Create a
  * queue", "Add agents"; docs/protocol.md "HTTP"): the admin HTTP API with its role checks on
- * every request.
+ * every request, and the supervisor's actions on agents (`supervisor:logout`, a forced
+ * not-ready) with what the state log records of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { QUEUE_DEFAULTS } from '../../../src/server/store/queue-types.js';
-import { MemberListResponse, QueueListResponse, QueueResponse, type Role } from '../../../src/shared/protocol/index.js';
+import {
+  MemberListResponse,
+  ProtocolError,
+  QueueListResponse,
+  QueueResponse,
+  type AgentView,
+  type Role,
+} from '../../../src/shared/protocol/index.js';
+import { connectDevice, type TestDevice } from '../../helpers/device.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
+const open: TestDevice[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(async () => {
+  for (const d of open) d.close();
   await server.stop();
 });
 
@@ -160,5 +171,115 @@ describe('admin HTTP API', () => {
     await okAs(QueueListResponse, api('GET', '/api/admin/queues', token));
     await server.storage.agents.setRoles((await server.storage.accounts.getUserByUsername('adm-demoted'))!.id, []);
     await error(api('GET', '/api/admin/queues', token), 403, 'forbidden');
+  });
+});
+
+
+// ───────────────────────────── supervisor actions ─────────────────────────────
+
+async function device(username: string, roles: Role[]): Promise<TestDevice> {
+  await userWith(username, roles);
+  const d = await connectDevice(server, username);
+  open.push(d);
+  return d;
+}
+
+function changed(d: TestDevice, pred: (a: AgentView) => boolean) {
+  return d.waitFor('agent:changed', (p) => pred(p.agent), 5_000);
+}
+
+async function rejection(p: Promise<unknown>): Promise<ProtocolError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the request should have been refused').toBeInstanceOf(ProtocolError);
+  return err as ProtocolError;
+}
+
+describe('supervisor actions', () => {
+  it('supervisor:logout sets a ready agent not-ready(logged-out); the agent sees it; the log names the supervisor', async () => {
+    const bob = await device('sup-bob', ['agent']);
+    const sue = await device('sup-sue', ['supervisor']);
+    await changed(bob, (a) => a.state === 'not-ready');
+    await bob.request('agent:set', { status: { state: 'ready' } });
+
+    const { agent } = await sue.request('supervisor:logout', { userId: bob.userId });
+    expect(agent).toMatchObject({ state: 'not-ready', reason: 'logged-out', by: 'supervisor' });
+    await changed(bob, (a) => a.state === 'not-ready' && a.reason === 'logged-out' && a.by === 'supervisor');
+
+    const [entry] = (await sue.request('agent:log', { userId: bob.userId, limit: 1 })).entries;
+    expect(entry).toMatchObject({ from: 'ready', to: 'not-ready', reason: 'logged-out', by: 'supervisor', byUserId: sue.userId, cause: 'set' });
+    // The agent cannot pick the system reason; they log back in by setting themselves ready.
+    expect((await rejection(bob.request('agent:set', { status: { state: 'not-ready', reason: 'logged-out' } }))).code).toBe('bad_request');
+    expect((await bob.request('agent:set', { status: { state: 'ready' } })).agent).toMatchObject({ state: 'ready', by: 'agent' });
+  });
+
+  it('a logged-out agent gets no queue offer: the call goes to the member who would come after them', async () => {
+    const bob = await device('sup-first', ['agent']);
+    const dora = await device('sup-second', ['agent']);
+    const sue = await device('sup-sue6', ['supervisor']);
+    const caller = await device('sup-caller6', []);
+    await server.storage.queues.add({ id: 'sup-q', name: 'Supervised', strategy: 'longest-idle' });
+    await server.storage.queues.setMember('sup-q', bob.userId);
+    await server.storage.queues.setMember('sup-q', dora.userId);
+    await changed(bob, (a) => a.state === 'not-ready');
+    await changed(dora, (a) => a.state === 'not-ready');
+    // Bob is ready first, so longest-idle would offer him the call.
+    await bob.request('agent:set', { status: { state: 'ready' } });
+    await dora.request('agent:set', { status: { state: 'ready' } });
+    await sue.request('supervisor:logout', { userId: bob.userId });
+
+    const { call } = await caller.request('call:invite', { to: { queue: 'sup-q' } });
+    await dora.waitFor('call:incoming', (p) => p.call.callId === call.callId);
+    await bob.flush();
+    expect(bob.count('call:incoming')).toBe(0);
+    await caller.request('call:hangup', { callId: call.callId });
+  });
+
+  it('an agent on a call is logged out when the call ends, still audited as the supervisor’s', async () => {
+    const bob = await device('sup-busy', ['agent']);
+    const sue = await device('sup-sue2', ['supervisor']);
+    const caller = await device('sup-caller', []);
+    await changed(bob, (a) => a.state === 'not-ready');
+    await bob.request('agent:set', { status: { state: 'ready' } });
+    const { call } = await caller.request('call:invite', { to: { username: 'sup-busy' } });
+    await bob.waitFor('call:incoming', (p) => p.call.callId === call.callId);
+    await bob.request('call:accept', { callId: call.callId });
+    await changed(bob, (a) => a.state === 'on-call');
+
+    const pending = await sue.request('supervisor:logout', { userId: bob.userId });
+    expect(pending.agent).toMatchObject({ state: 'on-call', next: { state: 'not-ready', reason: 'logged-out' } });
+    await caller.request('call:hangup', { callId: call.callId });
+    await changed(bob, (a) => a.state === 'not-ready' && a.reason === 'logged-out');
+    const [entry] = (await sue.request('agent:log', { userId: bob.userId, limit: 1 })).entries;
+    expect(entry).toMatchObject({ from: 'on-call', to: 'not-ready', reason: 'logged-out', by: 'supervisor', byUserId: sue.userId, cause: 'next' });
+  });
+
+  it('refuses a non-supervisor (forbidden), a demoted supervisor at their next event, and an unknown agent (not_found)', async () => {
+    const bob = await device('sup-bob2', ['agent']);
+    const eve = await device('sup-eve', ['agent']);
+    const sue = await device('sup-sue4', ['supervisor']);
+    await changed(bob, (a) => a.state === 'not-ready');
+    await bob.request('agent:set', { status: { state: 'ready' } });
+
+    expect((await rejection(eve.request('supervisor:logout', { userId: bob.userId }))).code).toBe('forbidden');
+    expect((await rejection(bob.request('supervisor:logout', { userId: bob.userId }))).code).toBe('forbidden');
+    expect((await rejection(sue.request('supervisor:logout', { userId: 'no-such-user' }))).code).toBe('not_found');
+    expect((await rejection(sue.request('supervisor:logout', { userId: 'x y' }))).code).toBe('bad_request');
+    // Nothing changed for bob.
+    expect((await bob.request('agent:get', {})).agent).toMatchObject({ state: 'ready' });
+
+    await server.storage.agents.setRoles(sue.userId, []);
+    expect((await rejection(sue.request('supervisor:logout', { userId: bob.userId }))).code).toBe('forbidden');
+    expect((await bob.request('agent:get', {})).agent.state).toBe('ready');
+  });
+
+  it('logging out an agent who is offline changes nothing', async () => {
+    const ghost = await userWith('sup-ghost', ['agent']);
+    const sue = await device('sup-sue5', ['supervisor']);
+    const { agent } = await sue.request('supervisor:logout', { userId: ghost });
+    expect(agent.state).toBe('offline');
+    expect((await sue.request('agent:log', { userId: ghost })).entries).toEqual([]);
   });
 });
