@@ -20,6 +20,7 @@ import { WaitingNotices } from './queue-waiting.js';
 export const OFFER_BACKSTOP_MS = 3_000;
 /** Runs in a row for one queue before the rest waits for the next trigger (agents taken by other queues). */
 const MAX_RERUNS = 10;
+const RERUN_PAUSE_MS = 50;
 /** An armed deadline is written again at most this often when unchanged (another node may have moved it). */
 const REARM_AFTER_MS = 1_000;
 
@@ -71,15 +72,23 @@ export class Dispatcher {
       return current;
     }
     const run = (async () => {
-      for (let i = 0; i < MAX_RERUNS; i++) {
+      try {
+        for (let i = 0; i < MAX_RERUNS; i++) {
+          this.again.delete(queueId);
+          const contended = await this.runOnce(queueId).catch((err: unknown) => {
+            this.d.log.error({ err, queue: queueId }, 'queue dispatch failed');
+            return false;
+          });
+          if (!contended && !this.again.has(queueId)) return;
+        }
+        // Still asked for after the runs in a row: once more, a moment later.
+        setTimeout(() => void this.dispatch(queueId), RERUN_PAUSE_MS).unref();
+      } finally {
+        // In the same step as the last check: a request from now on starts a new run.
+        this.running.delete(queueId);
         this.again.delete(queueId);
-        const contended = await this.runOnce(queueId).catch((err: unknown) => {
-          this.d.log.error({ err, queue: queueId }, 'queue dispatch failed');
-          return false;
-        });
-        if (!contended && !this.again.has(queueId)) break;
       }
-    })().finally(() => this.running.delete(queueId));
+    })();
     this.running.set(queueId, run);
     return run;
   }
