@@ -27,8 +27,11 @@ type MemberParams = { id: string; userId: string };
 
 export const ADMIN_PREFIX = '/api/admin';
 
-export function registerAdminRoutes(app: FastifyInstance, d: Pick<HttpDeps, 'storage' | 'tokens'>): void {
+export function registerAdminRoutes(app: FastifyInstance, d: Pick<HttpDeps, 'storage' | 'tokens' | 'queueChanged'>): void {
   const s = d.storage;
+  // Waiting callers need not wait for the next event: a new ready member takes a call at once,
+  // a removed queue's callers are told at once.
+  const changed = (queueId: string) => d.queueChanged?.(queueId);
   const requireAdmin = async (req: FastifyRequest) => {
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!match) throw new ProtocolError('unauthorized', 'missing bearer token');
@@ -50,19 +53,27 @@ export function registerAdminRoutes(app: FastifyInstance, d: Pick<HttpDeps, 'sto
         return { queue };
       });
       admin.get<{ Params: IdParams }>('/queues/:id', async (req): Promise<QueueBody> => ({ queue: await getQueue(s, req.params.id) }));
-      admin.patch<{ Params: IdParams }>('/queues/:id', async (req): Promise<QueueBody> => ({
-        queue: await updateQueue(s, req.params.id, req.body ?? {}),
-      }));
-      admin.delete<{ Params: IdParams }>('/queues/:id', async (req): Promise<QueueBody> => ({ queue: await removeQueue(s, req.params.id) }));
+      admin.patch<{ Params: IdParams }>('/queues/:id', async (req): Promise<QueueBody> => {
+        const queue = await updateQueue(s, req.params.id, req.body ?? {});
+        changed(queue.id);
+        return { queue };
+      });
+      admin.delete<{ Params: IdParams }>('/queues/:id', async (req): Promise<QueueBody> => {
+        const queue = await removeQueue(s, req.params.id);
+        changed(queue.id);
+        return { queue };
+      });
 
       admin.get<{ Params: IdParams }>('/queues/:id/members', async (req): Promise<MembersBody> => ({ members: await listMembers(s, req.params.id) }));
       admin.put<{ Params: MemberParams }>('/queues/:id/members/:userId', async (req): Promise<MembersBody> => {
         const body = parseWith(MemberUpsert, req.body ?? {});
         const member = await setMember(s, req.params.id, { userId: userId(req.params.userId) }, body.level);
+        changed(member.queueId);
         return { members: await listMembers(s, member.queueId) };
       });
       admin.delete<{ Params: MemberParams }>('/queues/:id/members/:userId', async (req): Promise<MembersBody> => {
         await removeMember(s, req.params.id, { userId: userId(req.params.userId) });
+        changed(req.params.id);
         return { members: await listMembers(s, req.params.id) };
       });
     },

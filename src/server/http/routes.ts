@@ -52,6 +52,8 @@ export interface HttpDeps {
   isDraining(): boolean;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
+  /** A queue's settings or members changed (admin API): route its waiting calls again now. */
+  queueChanged?: (queueId: string) => void;
 }
 
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {

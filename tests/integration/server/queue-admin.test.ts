@@ -166,6 +166,29 @@ describe('admin HTTP API', () => {
     expect(await server.storage.queues.queuesOf(bob)).toEqual([]);
   });
 
+  it('changes reach waiting callers at once: a member added over the API is offered the waiting call; a removed queue ends its calls', async () => {
+    const admin = await tokenOf('adm-admin3', ['admin']);
+    await server.storage.queues.add({ id: 'http-live', name: 'Live', maxWaitSec: 600 });
+    const bob = await device('adm-late', ['agent']);
+    const caller = await device('adm-caller', []);
+    await changed(bob, (a) => a.state === 'not-ready');
+    await bob.request('agent:set', { status: { state: 'ready' } });
+    // Nobody is a member: the call waits (join-empty yes).
+    const first = (await caller.request('call:invite', { to: { queue: 'http-live' } })).call;
+    await caller.waitFor('queue:waiting', (p) => p.callId === first.callId);
+    await okAs(MemberListResponse, api('PUT', `/api/admin/queues/http-live/members/${bob.userId}`, admin, { level: 1 }));
+    // Nothing else happens that would route the call: the API's change does, well within its 600 s wait.
+    await bob.waitFor('call:incoming', (p) => p.call.callId === first.callId);
+    await caller.request('call:hangup', { callId: first.callId });
+
+    await okAs(MemberListResponse, api('DELETE', `/api/admin/queues/http-live/members/${bob.userId}`, admin));
+    const second = (await caller.request('call:invite', { to: { queue: 'http-live' } })).call;
+    await caller.waitFor('queue:waiting', (p) => p.callId === second.callId);
+    await okAs(QueueResponse, api('DELETE', '/api/admin/queues/http-live', admin));
+    const ended = await caller.waitFor('call:ended', (p) => p.call.callId === second.callId);
+    expect(ended.call.endReason).toBe('no_agents');
+  });
+
   it('reads the admin role from the store at every request: a demoted admin is refused with the same token', async () => {
     const token = await tokenOf('adm-demoted', ['admin']);
     await okAs(QueueListResponse, api('GET', '/api/admin/queues', token));
