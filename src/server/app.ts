@@ -177,6 +177,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     turnSecret: config.turnSecret ?? secrets.turnSecret,
     isDraining: () => draining,
     push: push.registrations,
+    // Called only by requests, which arrive after `queues` below exists.
+    queueChanged: (queueId) => void queues.dispatch(queueId).catch((err: unknown) => log.error({ err, queueId }, 'routing after a queue change failed')),
   });
   const index = path.join(config.webRoot, 'index.html');
   if (fs.existsSync(index)) {

@@ -1,5 +1,6 @@
 /**
- * HTTP API (fastify): login, refresh, logout, TURN credentials, health.
+ * HTTP API (fastify): login, refresh, logout, TURN credentials, health; the admin API is in
+ * admin-routes.ts.
  * Bodies are parsed with the zod schemas from src/shared; every error is
  * `{"error": {"code", "message"}}` with a matching status.
  */
@@ -26,6 +27,7 @@ import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import { describeZodError } from '../socket/gateway.js';
 import type { Storage } from '../store/types.js';
+import { registerAdminRoutes } from './admin-routes.js';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -50,6 +52,8 @@ export interface HttpDeps {
   isDraining(): boolean;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
+  /** A queue's settings or members changed (admin API): route its waiting calls again now. */
+  queueChanged?: (queueId: string) => void;
 }
 
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
@@ -198,4 +202,6 @@ export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
       iceServers,
     } satisfies TurnResponse;
   });
+
+  registerAdminRoutes(app, d);
 }

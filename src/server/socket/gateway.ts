@@ -32,6 +32,7 @@ import type { Storage } from '../store/types.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
+import { supervisorHandlers } from './supervisor-handlers.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -381,14 +382,12 @@ export class Gateway {
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
       ...agentHandlers(storage, this.d.agents),
+      ...supervisorHandlers(storage, this.d.agents),
       // The wallboard (docs/support-line.md) is not served yet.
       'wallboard:subscribe': async () => {
         throw new ProtocolError('not_found', 'the wallboard is not available on this server');
       },
       'wallboard:unsubscribe': async () => ({}),
-      'supervisor:logout': async () => {
-        throw new ProtocolError('not_found', 'queue log-out is not available on this server');
-      },
     };
   }
 }
