@@ -87,14 +87,23 @@ export class GuestTokens {
     };
   }
 
-  /** Signature, audience, expiry and every claim's shape; `unauthorized` otherwise. */
-  verify(token: string): GuestClaims {
+  /**
+   * Signature, audience, expiry and every claim's shape; `unauthorized` otherwise.
+   * `allowExpired`: an expired token that is otherwise valid is returned (`expired: true`),
+   * for a guest who reconnects to the call it is in.
+   */
+  verify(token: string, opts: { allowExpired?: boolean } = {}): GuestClaims & { expired: boolean } {
+    const expect = { issuer: ISSUER, audience: GUEST_AUDIENCE, nowSec: Math.floor(this.now() / 1000) };
     let claims: Record<string, unknown>;
+    let expired = false;
     try {
-      claims = this.verifier.verify(token, { issuer: ISSUER, audience: GUEST_AUDIENCE, nowSec: Math.floor(this.now() / 1000) });
+      claims = this.verifier.verify(token, expect);
     } catch (err) {
-      const expired = err instanceof JwtError && err.reason === 'expired';
-      throw new ProtocolError('unauthorized', expired ? 'guest token expired; ask for a new one' : 'invalid guest token');
+      expired = err instanceof JwtError && err.reason === 'expired';
+      if (!expired) throw new ProtocolError('unauthorized', 'invalid guest token');
+      if (!opts.allowExpired) throw new ProtocolError('unauthorized', 'guest token expired; ask for a new one');
+      // Every check again, at the epoch: only the expiry is let pass (guest tokens carry no `nbf`).
+      claims = this.verifier.verify(token, { ...expect, nowSec: 0 });
     }
     const { sub, jti, q, name, dev, exp, typ } = claims;
     const ok =
@@ -118,6 +127,7 @@ export class GuestTokens {
       displayName: name as string,
       deviceId: dev,
       expiresAtMs: exp * 1000,
+      expired,
     };
   }
 }

@@ -153,7 +153,7 @@ export class Gateway {
       throw new ProtocolError('unauthorized', `handshake: ${describeZodError(parsed.error)}`);
     }
     const auth = parsed.data;
-    if (authenticateGuest(socket.data, auth, socket.handshake.address, this.d.guests)) return;
+    if (await authenticateGuest(socket.data, auth, socket.handshake.address, this.d)) return;
     const { user, familyId, expiresAtMs } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
     // The device row is a durable write (a sync) only when something changed: a reconnect

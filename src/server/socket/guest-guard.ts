@@ -59,14 +59,24 @@ export const GUEST_CALL_USED = 'guest_call_used';
 /**
  * Handshake: a guest token binds the socket (true), or the token is not one (false: the
  * account path goes on). A user's device may not take an id of the guests' form, whose
- * device room carries a guest's call.
+ * device room carries a guest's call. An expired guest token is refused, unless its guest
+ * is in a call (a reconnect to finish it).
  */
-export function authenticateGuest(data: SocketData, auth: HandshakeAuth, ip: string, guests: GuestTokens | undefined): boolean {
+export async function authenticateGuest(
+  data: SocketData,
+  auth: HandshakeAuth,
+  ip: string,
+  d: { guests?: GuestTokens; live: LiveState },
+): Promise<boolean> {
+  const { guests } = d;
   if (!guests || !looksLikeGuestToken(auth.token)) {
     if (auth.deviceId.startsWith(GUEST_PREFIX)) throw new ProtocolError('forbidden', 'device ids starting with "guest-" are reserved');
     return false;
   }
-  const claims = guests.verify(auth.token);
+  const claims = guests.verify(auth.token, { allowExpired: true });
+  if (claims.expired && (await d.live.calls.activeForUser(claims.guestId)).length === 0) {
+    throw new ProtocolError('unauthorized', 'guest token expired; ask for a new one');
+  }
   if (auth.deviceId !== claims.deviceId) throw new ProtocolError('forbidden', 'this guest token is for another device id');
   const user = { id: claims.guestId, username: GUEST_USERNAME, displayName: claims.displayName };
   data.ctx = { userId: user.id, deviceId: claims.deviceId, user };

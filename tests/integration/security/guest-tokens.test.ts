@@ -282,14 +282,15 @@ describe('guest and user tokens are distinct', () => {
 });
 
 describe('guest token expiry', () => {
-  it('an expired token is refused at the handshake and cannot start a call; a socket in its call may finish it', async () => {
+  it('an expired token is refused at the handshake and cannot start a call; a guest in its call may finish it', async () => {
     let offsetMs = 0;
     const s = await startTestServer({ guestTokenTtlSec: 60 }, { clock: () => Date.now() + offsetMs });
     try {
       await s.storage.queues.add({ id: 'support', name: 'Support', public: true, agentRingTimeoutSec: 60 });
       const agent = await readyAgent(s, 'gx-agent', 'support');
       const idle = await connectGuest(s, await guestToken(s));
-      const calling = await connectGuest(s, await guestToken(s));
+      const callingToken = await guestToken(s);
+      const calling = await connectGuest(s, callingToken);
       const { call } = await calling.request('call:invite', { to: { queue: 'support' } });
       await agent.waitFor('call:incoming', (p) => p.call.callId === call.callId);
       const late = await guestToken(s);
@@ -302,9 +303,15 @@ describe('guest token expiry', () => {
       expect((await rejection(idle.request('session:ping', {}))).code).toBe('unauthorized');
       await new Promise<void>((resolve) => (idle.signaling.socket.connected ? idle.signaling.socket.once('disconnect', () => resolve()) : resolve()));
 
-      // In its call: still pings and hangs up.
+      // In its call: still pings, may reconnect (its call goes on) and hangs up.
       expect((await calling.request('session:ping', {})).now).toBeGreaterThan(0);
-      expect((await calling.request('call:hangup', { callId: call.callId })).call.state).toBe('ended');
+      calling.close();
+      const back = await connectGuest(s, callingToken);
+      expect((await back.request('session:sync', { calls: [call.callId] })).calls).toMatchObject([{ callId: call.callId, state: 'ringing' }]);
+      expect((await back.request('call:hangup', { callId: call.callId })).call.state).toBe('ended');
+      // Its call over, the expired token opens no socket.
+      back.close();
+      expect((await expectHandshakeRefused(s, guestAuth(callingToken))).data?.code).toBe('unauthorized');
     } finally {
       await s.stop();
     }
