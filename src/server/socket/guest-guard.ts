@@ -149,6 +149,14 @@ export class GuestGuard {
       }
       throw err;
     }
-    return { call: await this.d.invite(ctx, guest.queueId, req.callId ?? randomUUID()) };
+    const callId = req.callId ?? randomUUID();
+    try {
+      return { call: await this.d.invite(ctx, guest.queueId, callId) };
+    } catch (err) {
+      // Refused before any call of this guest existed (e.g. the id is taken): not spent.
+      const placed = await this.d.live.calls.get(callId).catch(() => undefined);
+      if (err instanceof ProtocolError && placed?.caller.id !== ctx.userId) await this.d.limits.reset('guestCall', guest.tokenId);
+      throw err;
+    }
   }
 }

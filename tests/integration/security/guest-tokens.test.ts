@@ -233,7 +233,12 @@ describe('a guest socket', () => {
       expect(['not_found', 'forbidden'], `${event}: ${ack.error.code}`).toContain(ack.error.code);
     }
     expect((await guest.request('session:sync', { calls: [call.callId] })).ended).toEqual([]);
+    // Taking over its id is refused, and costs the guest nothing: its own call still goes out.
+    expect((await rejection(guest.request('call:invite', { to: { queue: 'support' }, callId: call.callId }))).code).toBe('conflict');
     expect((await server.live.calls.get(call.callId))!.version).toBe(before);
+    const own = (await guest.request('call:invite', { to: { queue: 'support' } })).call;
+    expect(own.caller.id).toBe(guest.userId);
+    expect(own.callId).not.toBe(call.callId);
     await a.request('call:cancel', { callId: call.callId });
   });
 });
