@@ -36,7 +36,10 @@ export interface GuestSocketData {
   tokenId: string;
 }
 
-/** Places the guest's call in its queue (the queue service; `callerKind: 'guest'`). */
+/**
+ * Places the guest's call in its queue (the queue service; `callerKind: 'guest'`). Only the
+ * queue id is passed on: a `priority` the guest sent is dropped (it cannot jump the line).
+ */
 export type GuestInvite = (ctx: DeviceContext, queueId: string, callId: string) => Promise<CallView>;
 
 export interface GuestGuardDeps {
