@@ -203,9 +203,19 @@ describe('a guest socket', () => {
     expect(second.code).toBe('forbidden');
     expect(second.details).toEqual({ reason: 'guest_call_used' });
 
-    // Its own call: sync shows it, hanging up works.
+    // Its own call reaches its device (no device row, yet the rooms route it): ringing,
+    // answered, signaling both ways, the end.
+    await guest.waitFor('call:ringing', (p) => p.call.callId === call.callId);
     expect((await guest.request('session:sync', { calls: [call.callId] })).calls.map((c) => c.callId)).toEqual([call.callId]);
+    await agent.request('call:accept', { callId: call.callId });
+    await guest.waitFor('call:answered', (p) => p.call.callId === call.callId);
+    expect((await guest.request('call:signal', { callId: call.callId, signal: { type: 'offer', sdp: 'v=0 guest' } })).delivered).toBe(1);
+    await agent.waitFor('call:signal', (p) => p.callId === call.callId && p.fromDeviceId === g.deviceId);
+    await agent.request('call:signal', { callId: call.callId, signal: { type: 'answer', sdp: 'v=0 agent' } });
+    const answer = await guest.waitFor('call:signal', (p) => p.callId === call.callId);
+    expect(answer.signal).toEqual({ type: 'answer', sdp: 'v=0 agent' });
     expect((await guest.request('call:hangup', { callId: call.callId })).call.state).toBe('ended');
+    await agent.waitFor('call:ended', (p) => p.call.callId === call.callId);
 
     // After the call, and from another socket of the same token: still one call per token.
     guest.close();
