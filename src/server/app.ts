@@ -183,7 +183,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     push: push.registrations,
     guests,
   });
-  registerGuestRoutes(app, { storage, live, limits, guests });
+  // The queue service is built below; requests reach the route only once the server listens.
+  registerGuestRoutes(app, { storage, limits, guests, publicInfo: (id) => queues.publicInfo(id) });
   const index = path.join(config.webRoot, 'index.html');
   if (fs.existsSync(index)) {
     await app.register(fastifyStatic, { root: path.resolve(config.webRoot), index: 'index.html' });

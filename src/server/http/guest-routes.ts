@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { GuestRequest, ProtocolError, QueueId, type GuestResponse, type PublicQueueInfo } from '../../shared/protocol/index.js';
 import type { GuestTokens } from '../auth/guest-tokens.js';
-import type { LiveState } from '../live/types.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { QueueRow } from '../store/queue-types.js';
 import type { Storage } from '../store/types.js';
@@ -17,11 +16,10 @@ import { parseBody } from './routes.js';
 
 export interface GuestRouteDeps {
   storage: Storage;
-  live: LiveState;
   limits: RateLimits;
   guests: GuestTokens;
-  /** The queue service's view (waiting calls, open); without it: from storage and live agents. */
-  publicInfo?: (queueId: string) => Promise<PublicQueueInfo | undefined>;
+  /** The queue service's view of a public queue (queues/queue-service.ts publicInfo). */
+  publicInfo: (queueId: string) => Promise<PublicQueueInfo | undefined>;
 }
 
 const QueueParams = z.object({ id: QueueId });
@@ -34,27 +32,13 @@ async function publicQueue(storage: Storage, id: string): Promise<QueueRow> {
   return queue;
 }
 
-/** Open: the queue takes calls while empty, or a member is logged in (not offline). */
-async function infoFromStorage(d: GuestRouteDeps, queue: QueueRow): Promise<PublicQueueInfo> {
-  let open = queue.joinEmpty;
-  if (!open) {
-    for (const m of await d.storage.queues.members(queue.id)) {
-      const agent = await d.live.agents.get(m.userId);
-      if (agent && agent.state !== 'offline') {
-        open = true;
-        break;
-      }
-    }
-  }
-  return { id: queue.id, name: queue.name, open, waiting: 0 };
-}
-
 export function registerGuestRoutes(app: FastifyInstance, d: GuestRouteDeps): void {
   app.get('/api/queues/:id/public', async (req, reply): Promise<PublicQueueInfo> => {
     const parsed = QueueParams.safeParse(req.params);
     if (!parsed.success) throw noSuchQueue();
+    // Checked here too: whatever the view answers, a private queue stays unseen.
     const queue = await publicQueue(d.storage, parsed.data.id);
-    const info = d.publicInfo ? await d.publicInfo(queue.id) : await infoFromStorage(d, queue);
+    const info = await d.publicInfo(queue.id);
     if (!info) throw noSuchQueue();
     void reply.header('cache-control', 'no-store');
     return info;

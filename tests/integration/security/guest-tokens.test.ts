@@ -249,7 +249,25 @@ describe('a guest socket', () => {
     const own = (await guest.request('call:invite', { to: { queue: 'support' } })).call;
     expect(own.caller.id).toBe(guest.userId);
     expect(own.callId).not.toBe(call.callId);
+    // Nobody takes it: it waits in line, the guest is told its place, the page sees it waiting.
+    const waiting = await guest.waitFor('queue:waiting', (p) => p.callId === own.callId);
+    expect(waiting).toMatchObject({ queue: { id: 'support' }, position: 1 });
+    expect((await http(server, 'GET', '/api/queues/support/public')).body).toMatchObject({ id: 'support', waiting: 1 });
+    expect((await guest.request('call:cancel', { callId: own.callId })).call.state).toBe('ended');
     await a.request('call:cancel', { callId: call.callId });
+  });
+});
+
+describe('a queue made private', () => {
+  it("refuses the call of a token issued while it was public, and its page and tokens are gone", async () => {
+    await server.storage.queues.add({ id: 'closing', name: 'Closing', public: true });
+    const g = await guestToken(server, 'closing');
+    const guest = await connectGuest(server, g);
+    await server.storage.queues.update('closing', { public: false });
+    const { call } = await guest.request('call:invite', { to: { queue: 'closing' } });
+    expect(call).toMatchObject({ state: 'ended', endReason: 'no_agents' });
+    expect((await http(server, 'GET', '/api/queues/closing/public')).status).toBe(404);
+    expect((await http(server, 'POST', '/api/guest', { queue: 'closing' })).status).toBe(404);
   });
 });
 
