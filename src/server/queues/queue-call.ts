@@ -7,7 +7,7 @@
  * The queue service (queue-service.ts, queue-dispatch.ts) applies these with the call's
  * compare-and-set, so each is atomic across nodes.
  */
-import type { CallerKind, QueueCallRecord, QueueConfig, QueueOutcome, UserSummary } from '../../shared/protocol/index.js';
+import { ProtocolError, type CallerKind, type QueueCallRecord, type QueueConfig, type QueueOutcome, type UserSummary } from '../../shared/protocol/index.js';
 import type { LiveCall, LiveOffer } from '../live/types.js';
 
 type OfferResult = NonNullable<LiveOffer['result']>;
@@ -67,6 +67,17 @@ export const isWaiting = (c: LiveCall): boolean => c.state === 'ringing' && (c.o
 export function currentOffer(c: LiveCall, agentId: string): LiveOffer | undefined {
   if (!c.offeredTo?.includes(agentId)) return undefined;
   return c.offers?.find((o) => o.agentId === agentId && o.seq === c.offerSeq && o.result === null);
+}
+
+/**
+ * An agent who was offered the call answers or declines after their offer ended: `conflict`
+ * when another agent answered, `gone` when the call is over (undefined: never offered it).
+ */
+export function lateOffer(c: LiveCall, agentId: string): ProtocolError | undefined {
+  if (!c.offers?.some((o) => o.agentId === agentId)) return undefined;
+  if (c.state === 'ended') return new ProtocolError('gone', 'the call is over', { outcome: c.outcome, endReason: c.endReason });
+  if (c.state === 'answered') return new ProtocolError('conflict', 'another agent answered the call');
+  return new ProtocolError('conflict', 'the offer is over');
 }
 
 /** Waiting → offered to these agents (offer number + 1). */

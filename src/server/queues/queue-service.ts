@@ -162,6 +162,15 @@ export class QueueService extends EventEmitter<QueueLiveEvents> implements Queue
     return { id: q.id, name: q.name, open, waiting };
   }
 
+  /** A device of the caller synced: their `queue:waiting` is sent again (after a reconnect). */
+  resendWaiting(calls: readonly CallView[]): void {
+    for (const c of calls) {
+      if (!c.queue || c.queuedAt == null || c.state !== 'ringing') continue;
+      this.dispatcher.notices.resend(c.callId);
+      void this.dispatcher.dispatch(c.queue.id);
+    }
+  }
+
   /** Looks at the queue's line now (e.g. after its members changed). */
   dispatch(queueId: string): Promise<void> {
     return this.dispatcher.dispatch(queueId);

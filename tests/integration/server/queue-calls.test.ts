@@ -101,6 +101,22 @@ describe('offers that are not answered', () => {
     await c.request('call:hangup', { callId: call.callId });
   });
 
+  it('an offered agent who hangs up declines; accepting after the caller left answers gone', async () => {
+    const [a, b] = await team('hu', ['a', 'b']);
+    await makeQueue(server, 'hu-q', [[a!.id, 1], [b!.id, 1]]);
+    const c = await caller('hu-caller');
+    await setReady(a!);
+    await setReady(b!);
+    const call = await dial(c, 'hu-q');
+    await offerOf(a!, call.callId);
+    await a!.dev.request('call:hangup', { callId: call.callId });
+    expect(await a!.dev.waitFor('call:offer-ended', (p) => p.callId === call.callId)).toMatchObject({ result: 'declined' });
+    await offerOf(b!, call.callId, 2);
+    await c.request('call:cancel', { callId: call.callId });
+    expect(await b!.dev.waitFor('call:offer-ended', (p) => p.callId === call.callId)).toMatchObject({ seq: 2, result: 'withdrawn' });
+    await expect(b!.dev.request('call:accept', { callId: call.callId })).rejects.toMatchObject({ code: 'gone' });
+  });
+
   it('an offered agent whose device goes away has missed the offer; the call goes to the next agent', async () => {
     const [a, b] = await team('lost', ['a', 'b']);
     await makeQueue(server, 'lost-q', [[a!.id, 1], [b!.id, 1]]);
