@@ -22,6 +22,11 @@ export function queueParty(queue: Pick<QueueConfig, 'id' | 'name'>): UserSummary
   return { id: `queue-${queue.id}`, username: queue.id, displayName: queue.name };
 }
 
+/** The queue a queue party stands for (undefined: a user). User ids never start with `queue-`. */
+export function queueOfParty(party: UserSummary): { id: string; name: string } | undefined {
+  return party.id === `queue-${party.username}` ? { id: party.username, name: party.displayName } : undefined;
+}
+
 export function newQueueCall(p: {
   callId: string;
   caller: UserSummary;
