@@ -1,10 +1,19 @@
 /**
- * Queue calls on two nodes sharing Redis and PostgreSQL: the line lives in Redis, so a caller
- * waiting when the node holding their socket is killed (SIGKILL) stays queued in their place,
- * is offered by the surviving node before a caller who joined later, and a max-wait timer
- * armed by the dead node is fired on time by the surviving one.
+ * Queue calls on two nodes sharing Redis and PostgreSQL: offers are atomic across nodes (calls
+ * racing on both nodes for agents on both nodes: one offer per agent, one agent per call); the
+ * line lives in Redis, so a caller waiting when the node holding their socket is killed
+ * (SIGKILL) stays queued in their place, is offered by the surviving node before a caller who
+ * joined later, and a max-wait timer armed by the dead node is fired on time by the surviving
+ * one. Also the Redis line store itself: stale ids dropped on read, calls indexed under the
+ * agents they ring.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisLiveState } from '../../../src/server/live/redis.js';
+import { newQueueCall, offerTo } from '../../../src/server/queues/queue-call.js';
+import { QUEUE_DEFAULTS } from '../../../src/server/store/queue-types.js';
+import type { TestDevice } from '../../helpers/device.js';
+import { quietFor } from '../../helpers/wait.js';
 import type { Softphone } from '../../../src/core/softphone.js';
 import type { CallInfo } from '../../../src/shared/contract.js';
 import { waitForState } from '../../helpers/phone.js';
@@ -43,6 +52,32 @@ function callOn(phone: Softphone, callId: string, predicate: (c: CallInfo) => bo
 }
 
 describe('queues on two nodes', () => {
+  it('calls racing on both nodes for agents on both nodes: each agent one offer, each call one agent', { timeout: 60_000 }, async () => {
+    const names = ['race-a1', 'race-a2', 'race-b1', 'race-b2'];
+    const ids = await Promise.all(names.map((n) => cluster.addUser(n)));
+    for (const id of ids) await cluster.storage.agents.setRoles(id, ['agent']);
+    await makeQueue(cluster, 'clq-race', ids.map((id) => [id, 1] as [string, number]));
+    const agents: TestDevice[] = [];
+    for (const [i, n] of names.entries()) agents.push(await cluster.device(i < 2 ? nodeA.url : nodeB.url, n));
+    for (const a of agents) {
+      await a.waitFor('agent:changed', (p) => p.agent.state === 'not-ready');
+      await a.request('agent:set', { status: { state: 'ready' } });
+    }
+    const callers: TestDevice[] = [];
+    for (let i = 0; i < 10; i++) callers.push(await cluster.device(i % 2 === 0 ? nodeA.url : nodeB.url, `clq-race-caller${i}`));
+    const calls = (await Promise.all(callers.map((c) => c.request('call:invite', { to: { queue: 'clq-race' } })))).map((r) => r.call);
+    await Promise.all(agents.map((a) => a.waitFor('call:incoming', () => true, 10_000)));
+    // Let any second offer (there must be none) arrive: each agent's own round trip, then a second.
+    for (const a of agents) await a.flush();
+    await quietFor(1_000, 'a second offer to any agent');
+    for (const a of agents) expect(a.count('call:incoming')).toBe(1);
+    const offered = calls.map((c) => agents.filter((a) => a.count('call:incoming', (p) => (p as { call: { callId: string } }).call.callId === c.callId) > 0).length);
+    expect(offered.filter((n) => n === 1)).toHaveLength(4);
+    expect(offered.filter((n) => n > 1)).toHaveLength(0);
+    for (const [i, c] of callers.entries()) await c.request('call:cancel', { callId: calls[i]!.callId });
+    for (const a of agents) a.close();
+  });
+
   it('a caller waiting on a node that dies stays in their place and is offered by the other node; its max-wait fires there', { timeout: 90_000 }, async () => {
     const bobId = await cluster.addUser('clq-bob');
     await cluster.storage.agents.setRoles(bobId, ['agent']);
@@ -95,5 +130,38 @@ describe('queues on two nodes', () => {
       ['incoming', 'answered'],
       ['outgoing', 'answered'],
     ]);
+  });
+});
+
+describe('the Redis line store', () => {
+  it('reads a line with its calls, drops ended ids, and indexes a call under the agents it rings', async () => {
+    const client = new Redis(cluster.redis.url);
+    const live = new RedisLiveState(client, { nodeId: 'lines-test', keyPrefix: 'qlt:', endedCallRetentionMs: 60_000 });
+    try {
+      const queue = { ...QUEUE_DEFAULTS, id: 'lines', name: 'Lines', createdAt: 0 };
+      const caller = { id: 'u-caller', username: 'caller', displayName: 'Caller' };
+      const agent = { id: 'u-agent', username: 'agent', displayName: 'Agent' };
+      const call = newQueueCall({ callId: 'c1', caller, callerDeviceId: 'd1', queue, priority: 0, callerKind: 'user', now: Date.now() });
+      await live.lines.add('lines', 'c1', call.queuedAt!);
+      await live.lines.add('lines', 'c-not-yet', Date.now()); // its call is being inserted
+      await live.calls.insert(call);
+      expect((await live.lines.calls('lines')).map((c) => c.callId)).toEqual(['c1']);
+      expect(await client.zcard('qlt:qline:lines')).toBe(2);
+
+      const offered = { ...offerTo(call, [{ agent, deviceIds: ['agent-d'], autoAnswerMs: null }], Date.now(), Date.now() + 10_000), version: 1 };
+      expect(await live.calls.compareAndSet(offered, 0)).toBe(true);
+      expect((await live.calls.activeForUser('u-agent')).map((c) => c.callId)).toEqual(['c1']);
+      const back = { ...offered, offeredTo: [], version: 2 };
+      expect(await live.calls.compareAndSet(back, 1)).toBe(true);
+      expect(await live.calls.activeForUser('u-agent')).toEqual([]);
+      const ended = { ...back, state: 'ended' as const, version: 3 };
+      expect(await live.calls.compareAndSet(ended, 2)).toBe(true);
+      expect(await live.lines.calls('lines')).toEqual([]);
+      expect(await client.zrange('qlt:qline:lines', 0, -1)).toEqual(['c-not-yet']);
+      expect(await live.calls.activeForUser('u-caller')).toEqual([]);
+    } finally {
+      await live.close();
+      client.disconnect();
+    }
   });
 });
