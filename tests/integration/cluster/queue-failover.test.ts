@@ -157,7 +157,7 @@ describe('the Redis line store', () => {
       const ended = { ...back, state: 'ended' as const, version: 3 };
       expect(await live.calls.compareAndSet(ended, 2)).toBe(true);
       expect(await live.lines.calls('lines')).toEqual([]);
-      expect(await client.zrange('qlt:qline:lines', 0, -1)).toEqual(['c-not-yet']);
+      expect(await client.zrange('qlt:qline:lines', '0', '-1')).toEqual(['c-not-yet']);
       expect(await live.calls.activeForUser('u-caller')).toEqual([]);
     } finally {
       await live.close();
