@@ -98,7 +98,8 @@ export function offerTo(
     ...c,
     offerSeq: seq,
     offeredTo: agents.map((a) => a.agent.id),
-    offers: [...(c.offers ?? []), ...fresh],
+    // Bounded like the records (a ring-all call re-offered for long would grow without end).
+    offers: [...(c.offers ?? []), ...fresh].slice(-Math.max(MAX_RECORDED_OFFERS, fresh.length)),
     ringingDeviceIds: agents.flatMap((a) => a.deviceIds),
   };
 }

@@ -25,7 +25,7 @@ const RERUN_PAUSE_MS = 50;
 /** The recent answered calls behind the wait estimate are read again after this. */
 const RECENT_TTL_MS = 10_000;
 /** An armed deadline is written again at most this often when unchanged (another node may have moved it). */
-const REARM_AFTER_MS = 1_000;
+const REARM_AFTER_MS = 5_000;
 
 export interface DispatchDeps extends OfferDeps {
   offers: Offers;
