@@ -19,6 +19,8 @@ import {
   setReady,
   type TestAgent,
 } from '../../helpers/queues.js';
+import { newQueueCall } from '../../../src/server/queues/queue-call.js';
+import { SWEEP_MS } from '../../../src/server/queues/queue-service.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { quietFor } from '../../helpers/wait.js';
 
@@ -279,6 +281,32 @@ describe('serving the line', () => {
     expect(waiting).toHaveLength(8);
     expect(waiting.filter((w) => w.offeredTo.length > 0)).toHaveLength(3);
     for (const [i, d] of callers.entries()) await d.request('call:cancel', { callId: calls[i]!.callId });
+  });
+});
+
+describe('the safety sweep', () => {
+  it('a call a node left in line without dispatching it (it died) is offered within the sweep interval', async () => {
+    const [a] = await team('sweep', ['a']);
+    const q = await makeQueue(server, 'sweep-q', [[a!.id, 1]]);
+    await setReady(a!);
+    const c = await caller('sweep-caller');
+    const user = (await server.storage.accounts.getUserByUsername('sweep-caller'))!;
+    // What a node writes before it dispatches: the journal, the line entry, the call.
+    const call = newQueueCall({
+      callId: 'sweep-call-1',
+      caller: { id: user.id, username: user.username, displayName: user.displayName },
+      callerDeviceId: c.deviceId,
+      queue: q,
+      priority: 0,
+      callerKind: 'user',
+      now: Date.now(),
+    });
+    await server.storage.history.journalStart(call);
+    await server.live.lines.add(q.id, call.callId, call.queuedAt!);
+    await server.live.calls.insert(call);
+    const offer = await offerOf(a!, call.callId, 1, SWEEP_MS * 3);
+    expect(performance.timeOrigin + offer.receivedAt - call.queuedAt!).toBeLessThan(SWEEP_MS + 500);
+    await c.request('call:cancel', { callId: call.callId });
   });
 });
 
