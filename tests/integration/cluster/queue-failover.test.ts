@@ -134,7 +134,7 @@ describe('queues on two nodes', () => {
 });
 
 describe('the Redis line store', () => {
-  it('reads a line with its calls, drops ended ids, and indexes a call under the agents it rings', async () => {
+  it('reads a line with its calls, drops ended ids, and indexes a call under the agents it rings (and nothing else)', async () => {
     const client = new Redis(cluster.redis.url);
     const live = new RedisLiveState(client, { nodeId: 'lines-test', keyPrefix: 'qlt:', endedCallRetentionMs: 60_000 });
     try {
@@ -159,6 +159,9 @@ describe('the Redis line store', () => {
       expect(await live.lines.calls('lines')).toEqual([]);
       expect(await client.zrange('qlt:qline:lines', '0', '-1')).toEqual(['c-not-yet']);
       expect(await live.calls.activeForUser('u-caller')).toEqual([]);
+      // No index entry is left behind: none under the queue, none under the agent once it ended.
+      expect(await client.exists('qlt:ucalls:queue-lines')).toBe(0);
+      expect(await client.sismember('qlt:ucalls:u-agent', 'c1')).toBe(0);
     } finally {
       await live.close();
       client.disconnect();
