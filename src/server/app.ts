@@ -298,6 +298,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     shuttingDown ??= (async () => {
       draining = true;
       revocations.stop();
+      queues.close();
       log.info({ reason }, 'draining');
       // Stop accepting new connections; existing ones are told to go elsewhere.
       app.server.close();

@@ -20,7 +20,7 @@ import type { Logger } from '../logger.js';
 import type { PresenceService } from '../presence.js';
 import type { RateLimits } from '../ratelimit.js';
 import { inQueue, type LiveCall, type LiveState } from '../live/types.js';
-import { answerOffer, currentOffer } from '../queues/queue-call.js';
+import { answerOffer, currentOffer, lateOffer } from '../queues/queue-call.js';
 import type { Storage, UserRow } from '../store/types.js';
 import { CallAccess, goneError } from './call-access.js';
 import { agentAutoAnswerMs, agentBusyReason, busyReason as busyRule, checkRingCap } from './invite-rules.js';
@@ -230,7 +230,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   async hangup(ctx: DeviceContext, callId: string, endedAt?: number): Promise<CallView> {
     const c = await this.access.loadForEnding(callId, ctx.userId);
     const isCaller = c.caller.id === ctx.userId;
-    if (!isCaller && c.callee.id !== ctx.userId) throw this.notYours();
+    const offered = 'version' in c && (c.offeredTo?.includes(ctx.userId) ?? false);
+    if (!isCaller && c.callee.id !== ctx.userId && !offered) throw this.notYours();
     if (c.state === 'ended') return 'version' in c ? toView(c) : c;
     if (c.state === 'ringing') {
       return isCaller ? this.cancel(ctx, callId) : this.decline(ctx, callId);
@@ -472,7 +473,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   }
 
   private requireCallee(ctx: DeviceContext, c: LiveCall): void {
-    if (c.callee.id !== ctx.userId) throw this.notYours();
+    if (c.callee.id !== ctx.userId) throw lateOffer(c, ctx.userId) ?? this.notYours();
   }
 
   private notYours(): ProtocolError {

@@ -115,9 +115,10 @@ class RedisCallStore implements LiveCallStore {
 
   async insert(call: LiveCall): Promise<boolean> {
     const k = this.keys;
+    const [caller, callee = caller] = partiesOf(call).map(k.userCalls);
     const r = await this.run(
       SCRIPTS.insertCall,
-      [k.call(call.callId), k.userCalls(call.caller.id), k.userCalls(call.callee.id)],
+      [k.call(call.callId), caller!, callee!],
       [call.version, call.state, JSON.stringify(call), call.callId],
     );
     return r === 1;
@@ -130,10 +131,11 @@ class RedisCallStore implements LiveCallStore {
 
   async compareAndSet(next: LiveCall, expectedVersion: number): Promise<boolean> {
     const k = this.keys;
-    const others = partiesOf(next).slice(2).map(k.userCalls);
+    // Caller and callee keys first (the script's KEYS[2..3]); a queue party is not indexed.
+    const [caller, callee = caller, ...others] = partiesOf(next).map(k.userCalls);
     const r = await this.run(
       SCRIPTS.compareAndSet,
-      [k.call(next.callId), k.userCalls(next.caller.id), k.userCalls(next.callee.id), k.deadlines, ...others],
+      [k.call(next.callId), caller!, callee!, k.deadlines, ...others],
       [expectedVersion, next.version, next.state, JSON.stringify(next), next.callId, this.opts.endedCallRetentionMs],
     );
     return r === 1;

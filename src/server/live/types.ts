@@ -80,10 +80,22 @@ export function inQueue(c: LiveCall): boolean {
   return c.state === 'ringing' && isQueueCall(c);
 }
 
-/** Users a call is indexed under (activeForUser): caller, callee and the agents it rings. */
+/** The queue party a waiting queue call has as callee (queues/queue-call.ts queueParty). */
+const isQueueParty = (u: UserSummary) => u.id === `queue-${u.username}`;
+
+/**
+ * Users a call is indexed under (activeForUser): caller, callee (not a queue party: nobody
+ * reads its calls) and the agents it rings; once ended, every agent it was offered to, so a
+ * store that indexes by adding (Redis) drops the call from all of them.
+ */
 export function partiesOf(c: LiveCall): string[] {
-  const out = [c.caller.id, c.callee.id];
-  for (const a of c.offeredTo ?? []) if (!out.includes(a)) out.push(a);
+  const out = [c.caller.id];
+  const add = (id: string) => {
+    if (!out.includes(id)) out.push(id);
+  };
+  if (!isQueueParty(c.callee)) add(c.callee.id);
+  for (const a of c.offeredTo ?? []) add(a);
+  if (c.state === 'ended') for (const o of c.offers ?? []) add(o.agentId);
   return out;
 }
 

@@ -7,7 +7,7 @@
  * The queue service (queue-service.ts, queue-dispatch.ts) applies these with the call's
  * compare-and-set, so each is atomic across nodes.
  */
-import type { CallerKind, QueueCallRecord, QueueConfig, QueueOutcome, UserSummary } from '../../shared/protocol/index.js';
+import { ProtocolError, type CallerKind, type QueueCallRecord, type QueueConfig, type QueueOutcome, type UserSummary } from '../../shared/protocol/index.js';
 import type { LiveCall, LiveOffer } from '../live/types.js';
 
 type OfferResult = NonNullable<LiveOffer['result']>;
@@ -20,6 +20,11 @@ const MAX_RECORDED_OFFERS = 200;
 /** Who a waiting queue call's callee is: the queue itself. */
 export function queueParty(queue: Pick<QueueConfig, 'id' | 'name'>): UserSummary {
   return { id: `queue-${queue.id}`, username: queue.id, displayName: queue.name };
+}
+
+/** The queue a queue party stands for (undefined: a user). User ids never start with `queue-`. */
+export function queueOfParty(party: UserSummary): { id: string; name: string } | undefined {
+  return party.id === `queue-${party.username}` ? { id: party.username, name: party.displayName } : undefined;
 }
 
 export function newQueueCall(p: {
@@ -69,6 +74,17 @@ export function currentOffer(c: LiveCall, agentId: string): LiveOffer | undefine
   return c.offers?.find((o) => o.agentId === agentId && o.seq === c.offerSeq && o.result === null);
 }
 
+/**
+ * An agent who was offered the call answers or declines after their offer ended: `conflict`
+ * when another agent answered, `gone` when the call is over (undefined: never offered it).
+ */
+export function lateOffer(c: LiveCall, agentId: string): ProtocolError | undefined {
+  if (!c.offers?.some((o) => o.agentId === agentId)) return undefined;
+  if (c.state === 'ended') return new ProtocolError('gone', 'the call is over', { outcome: c.outcome, endReason: c.endReason });
+  if (c.state === 'answered') return new ProtocolError('conflict', 'another agent answered the call');
+  return new ProtocolError('conflict', 'the offer is over');
+}
+
 /** Waiting → offered to these agents (offer number + 1). */
 export function offerTo(
   c: LiveCall,
@@ -82,7 +98,8 @@ export function offerTo(
     ...c,
     offerSeq: seq,
     offeredTo: agents.map((a) => a.agent.id),
-    offers: [...(c.offers ?? []), ...fresh],
+    // Bounded like the records (a ring-all call re-offered for long would grow without end).
+    offers: [...(c.offers ?? []), ...fresh].slice(-Math.max(MAX_RECORDED_OFFERS, fresh.length)),
     ringingDeviceIds: agents.flatMap((a) => a.deviceIds),
   };
 }

@@ -9,6 +9,7 @@
  * run makes one more run after it.
  */
 import type { QueueConfig } from '../../shared/protocol/index.js';
+import { HANDLE_WINDOW_MS } from './estimate.js';
 import type { AgentRecord } from '../agents/agent-machine.js';
 import { inQueue, type LiveCall } from '../live/types.js';
 import { lineOrder, plan, type PlanCall } from './planner.js';
@@ -21,8 +22,10 @@ export const OFFER_BACKSTOP_MS = 3_000;
 /** Runs in a row for one queue before the rest waits for the next trigger (agents taken by other queues). */
 const MAX_RERUNS = 10;
 const RERUN_PAUSE_MS = 50;
+/** The recent answered calls behind the wait estimate are read again after this. */
+const RECENT_TTL_MS = 10_000;
 /** An armed deadline is written again at most this often when unchanged (another node may have moved it). */
-const REARM_AFTER_MS = 1_000;
+const REARM_AFTER_MS = 5_000;
 
 export interface DispatchDeps extends OfferDeps {
   offers: Offers;
@@ -58,6 +61,7 @@ export class Dispatcher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly armed = new Map<string, { at: number | null; setAt: number }>();
+  private readonly recent = new Map<string, { answered: number; totalTalkMs: number; at: number }>();
   readonly notices: WaitingNotices;
 
   constructor(private readonly d: DispatchDeps) {
@@ -166,7 +170,8 @@ export class Dispatcher {
       line = (await this.d.live.lines.calls(queueId)).filter(inQueue);
     }
     await this.armLine(line, p.wakeAt, agents, now);
-    this.notices.publish(queue, sortLine(line), agents);
+    const recent = await this.recentCalls(queue);
+    this.notices.publish(queue, sortLine(line), { ...recent, members, agents, now });
     this.d.changed(queueId);
     return contended;
   }
@@ -185,8 +190,14 @@ export class Dispatcher {
     await Promise.all(line.map((c) => this.arm(c, c === head ? wake : null)));
   }
 
-  /** The queue configuration a call belongs to (undefined: the queue was removed). */
-  async queueOf(c: LiveCall): Promise<QueueConfig | undefined> {
-    return c.queue ? this.d.storage.queues.get(c.queue.id) : undefined;
+  /** The queue's answered calls of the last HANDLE_WINDOW_MS (for the wait estimate), read at most every RECENT_TTL_MS. */
+  private async recentCalls(queue: QueueConfig): Promise<{ answered: number; totalTalkMs: number }> {
+    const now = this.d.now();
+    const cached = this.recent.get(queue.id);
+    if (cached && now - cached.at < RECENT_TTL_MS) return cached;
+    const counts = await this.d.storage.queues.dayCounts(queue.id, now - HANDLE_WINDOW_MS, queue.serviceLevelSec);
+    const fresh = { answered: counts.answered, totalTalkMs: counts.totalTalkMs, at: now };
+    this.recent.set(queue.id, fresh);
+    return fresh;
   }
 }

@@ -89,8 +89,18 @@ export class Offers {
       if (r) offered = r.call;
       this.d.log.debug({ callId: call.callId, losers }, 'queue offer: agents taken meanwhile');
     }
-    const ringing = targets.map((t) => t.agent.id).filter((id) => !losers.includes(id) && offered.offeredTo?.includes(id));
+    let ringing = targets.map((t) => t.agent.id).filter((id) => !losers.includes(id) && offered.offeredTo?.includes(id));
     if (ringing.length === 0) return { ringing, contended: losers.length > 0 };
+    // The caller may have left (or max-wait struck) between the two steps, after the offers
+    // were withdrawn: an agent reserved for a call no longer offered to them is released.
+    const after = await this.d.live.calls.get(call.callId);
+    const stale = ringing.filter((id) => !after || after.offerSeq !== seq || !currentOffer(after, id));
+    if (stale.length > 0) {
+      await Promise.all(stale.map((id) => this.release(id, call.callId)));
+      ringing = ringing.filter((id) => !stale.includes(id));
+      if (ringing.length === 0) return { ringing, contended: losers.length > 0 };
+    }
+    if (after) offered = after;
 
     for (const agentId of ringing) {
       const view = agentView(offered, agentId);

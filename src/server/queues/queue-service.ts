@@ -42,7 +42,16 @@ export interface QueueServiceDeps {
   notifier: Notifier;
   log: Logger;
   now?: () => number;
+  /** How often every queue is looked at even without an event (0: never). */
+  sweepMs?: number;
 }
+
+/**
+ * A safety net: a node that dies between inserting a call and dispatching its queue leaves a
+ * call that no event may reach for a while (all agents idle); every node looks at every queue
+ * this often.
+ */
+export const SWEEP_MS = 2_000;
 
 export interface QueueInviteOptions {
   callId?: string;
@@ -57,6 +66,7 @@ export class QueueService extends EventEmitter<QueueLiveEvents> implements Queue
   private readonly now: () => number;
   private readonly offers: Offers;
   private readonly dispatcher: Dispatcher;
+  private readonly sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: QueueServiceDeps) {
     super();
@@ -73,6 +83,16 @@ export class QueueService extends EventEmitter<QueueLiveEvents> implements Queue
     d.agents.attachQueues(this);
     d.calls.on('answered', (view) => void this.safely(this.onAnswered(view), 'queue call answer'));
     d.calls.on('ended', (view) => void this.safely(this.onEnded(view), 'queue call end'));
+    const sweepMs = d.sweepMs ?? SWEEP_MS;
+    if (sweepMs > 0) {
+      this.sweep = setInterval(() => void this.safely(this.sweepAll(), 'queue sweep'), sweepMs);
+      this.sweep.unref();
+    }
+  }
+
+  /** Stops the periodic look at every queue (shutdown). */
+  close(): void {
+    clearInterval(this.sweep);
   }
 
   // ───────────────────────────── callers ─────────────────────────────
@@ -160,6 +180,15 @@ export class QueueService extends EventEmitter<QueueLiveEvents> implements Queue
     const open = q.joinEmpty || (await this.anyLoggedIn(q.id));
     const waiting = (await this.d.live.lines.calls(q.id)).filter(inQueue).length;
     return { id: q.id, name: q.name, open, waiting };
+  }
+
+  /** A device of the caller synced: their `queue:waiting` is sent again (after a reconnect). */
+  resendWaiting(calls: readonly CallView[]): void {
+    for (const c of calls) {
+      if (!c.queue || c.queuedAt == null || c.state !== 'ringing') continue;
+      this.dispatcher.notices.resend(c.callId);
+      void this.dispatcher.dispatch(c.queue.id);
+    }
   }
 
   /** Looks at the queue's line now (e.g. after its members changed). */
@@ -294,6 +323,10 @@ export class QueueService extends EventEmitter<QueueLiveEvents> implements Queue
     }
     await this.d.live.lines.remove(view.queue.id, view.callId);
     await this.dispatcher.dispatch(view.queue.id);
+  }
+
+  private async sweepAll(): Promise<void> {
+    for (const q of await this.d.storage.queues.list()) await this.dispatcher.dispatch(q.id);
   }
 
   private async memberAgents(queueId: string): Promise<AgentRecord[]> {

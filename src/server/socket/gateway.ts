@@ -315,6 +315,8 @@ export class Gateway {
       'session:sync': async (socket, req) => {
         const u = await user(socket);
         const { calls: live, ended } = await calls.sync(socket.data.ctx, req.calls);
+        // A caller back in a queue's line hears their place again.
+        this.d.queues?.resendWaiting(live);
         // The newest record: a client whose cached history starts with it fetches none.
         const newest = await storage.history.listHistory(u.id, { limit: 1, lastSeenMissedAt: u.lastSeenMissedAt });
         const head = newest.items[0];

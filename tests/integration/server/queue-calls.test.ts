@@ -19,6 +19,8 @@ import {
   setReady,
   type TestAgent,
 } from '../../helpers/queues.js';
+import { newQueueCall } from '../../../src/server/queues/queue-call.js';
+import { SWEEP_MS } from '../../../src/server/queues/queue-service.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { quietFor } from '../../helpers/wait.js';
 
@@ -99,6 +101,22 @@ describe('offers that are not answered', () => {
     await b!.dev.request('call:accept', { callId: call.callId });
     await c.waitFor('call:answered', (p) => p.call.callId === call.callId && p.call.callee.id === b!.id);
     await c.request('call:hangup', { callId: call.callId });
+  });
+
+  it('an offered agent who hangs up declines; accepting after the caller left answers gone', async () => {
+    const [a, b] = await team('hu', ['a', 'b']);
+    await makeQueue(server, 'hu-q', [[a!.id, 1], [b!.id, 1]]);
+    const c = await caller('hu-caller');
+    await setReady(a!);
+    await setReady(b!);
+    const call = await dial(c, 'hu-q');
+    await offerOf(a!, call.callId);
+    await a!.dev.request('call:hangup', { callId: call.callId });
+    expect(await a!.dev.waitFor('call:offer-ended', (p) => p.callId === call.callId)).toMatchObject({ result: 'declined' });
+    await offerOf(b!, call.callId, 2);
+    await c.request('call:cancel', { callId: call.callId });
+    expect(await b!.dev.waitFor('call:offer-ended', (p) => p.callId === call.callId)).toMatchObject({ seq: 2, result: 'withdrawn' });
+    await expect(b!.dev.request('call:accept', { callId: call.callId })).rejects.toMatchObject({ code: 'gone' });
   });
 
   it('an offered agent whose device goes away has missed the offer; the call goes to the next agent', async () => {
@@ -263,6 +281,32 @@ describe('serving the line', () => {
     expect(waiting).toHaveLength(8);
     expect(waiting.filter((w) => w.offeredTo.length > 0)).toHaveLength(3);
     for (const [i, d] of callers.entries()) await d.request('call:cancel', { callId: calls[i]!.callId });
+  });
+});
+
+describe('the safety sweep', () => {
+  it('a call a node left in line without dispatching it (it died) is offered within the sweep interval', async () => {
+    const [a] = await team('sweep', ['a']);
+    const q = await makeQueue(server, 'sweep-q', [[a!.id, 1]]);
+    await setReady(a!);
+    const c = await caller('sweep-caller');
+    const user = (await server.storage.accounts.getUserByUsername('sweep-caller'))!;
+    // What a node writes before it dispatches: the journal, the line entry, the call.
+    const call = newQueueCall({
+      callId: 'sweep-call-1',
+      caller: { id: user.id, username: user.username, displayName: user.displayName },
+      callerDeviceId: c.deviceId,
+      queue: q,
+      priority: 0,
+      callerKind: 'user',
+      now: Date.now(),
+    });
+    await server.storage.history.journalStart(call);
+    await server.live.lines.add(q.id, call.callId, call.queuedAt!);
+    await server.live.calls.insert(call);
+    const offer = await offerOf(a!, call.callId, 1, SWEEP_MS * 3);
+    expect(performance.timeOrigin + offer.receivedAt - call.queuedAt!).toBeLessThan(SWEEP_MS + 500);
+    await c.request('call:cancel', { callId: call.callId });
   });
 });
 

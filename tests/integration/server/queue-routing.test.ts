@@ -139,7 +139,7 @@ describe('strategies', () => {
     }
     await Promise.all(backReady.map((w) => w()));
     // A late accept of a withdrawn offer is refused.
-    await expect(team[0]!.dev.request('call:accept', { callId: call.callId })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(team[0]!.dev.request('call:accept', { callId: call.callId })).rejects.toMatchObject({ code: 'conflict' });
     await c.request('call:hangup', { callId: call.callId });
   });
 });
