@@ -5,12 +5,12 @@
  * latency. Pure: the runner collects the logs and the records, this only counts.
  *
  * Offer latency (the issue: "call queued with a ready agent → `call:incoming` at the agent"):
- * for every call whose invite ack arrived while more agents were idle (connected, ready, past
- * any no-offer delay, not ringing, not on a call — as their devices knew it) than calls were
- * waiting ahead of it, the time from that ack to the first `call:incoming` of the call at any
- * agent (0 when the offer arrived before the caller's ack). Such a call never offered counts
- * with the time until it ended, so a stuck call cannot hide. The same from the invite's
- * departure is reported too (it adds the enqueue round trip).
+ * for every call queued while more agents were idle (connected, ready, past any no-offer
+ * delay, not ringing, not on a call — as their devices knew it) than calls were waiting ahead
+ * of it, the time from its enqueue (the server's `queuedAt`; the caller's invite ack on a
+ * server that does not say) to the first `call:incoming` of the call at any agent. Such a
+ * call never offered counts with the time until it ended, so a stuck call cannot hide. The
+ * same from the invite's departure is reported too (it adds the invite's way in).
  */
 import type { AgentLog, CallerCall, CallerLog } from './queue-log.js';
 import { buildTimeline, epochAt, idleAt, type AgentTimeline, type OfferSpan, type Violation } from './queue-timeline.js';
@@ -25,8 +25,12 @@ export interface RecordLite {
 
 export interface LatencySample {
   callId: string;
-  /** From the invite's ack (the issue's figure) and from the invite leaving the caller (ms). */
-  fromAckMs: number;
+  /**
+   * From the call's enqueue (the server's `queuedAt`, on the machine's clock like the devices'
+   * times; the invite's ack on a server without it) to the first `call:incoming` (ms), and
+   * from the invite leaving the caller.
+   */
+  ms: number;
   fromSendMs: number;
   /** Node of the agent the call was offered to (the caller's, when it never was). */
   node: string;
@@ -275,10 +279,10 @@ function latencySamples(input: AnalysisInput, timelines: AgentTimeline[], offers
   const callerEpochs = new Map(input.callers.epochs.map((e) => [e.userId, e]));
   const ringingAt = (callId: string, t: number) => (offersByCall.get(callId) ?? []).some((o) => o.start <= t && t < o.end);
   const waitingAt = (c: CallerCall, t: number) =>
-    c.ackAt! <= t && (c.endedAt === null || c.endedAt > t) && (c.answeredAt === null || c.answeredAt > t) && !ringingAt(c.callId, t);
+    (c.queuedAt ?? c.ackAt!) <= t && (c.endedAt === null || c.endedAt > t) && (c.answeredAt === null || c.answeredAt > t) && !ringingAt(c.callId, t);
   const out: LatencySample[] = [];
   for (const c of calls) {
-    const t = c.ackAt!;
+    const t = c.queuedAt ?? c.ackAt!;
     const idle = timelines.filter((tl) => idleAt(tl, t)).length;
     if (idle === 0) continue;
     const ahead = calls.filter((o) => o !== c && order(o) < order(c) && waitingAt(o, t)).length;
@@ -290,7 +294,8 @@ function latencySamples(input: AnalysisInput, timelines: AgentTimeline[], offers
       const epoch = epochAt(tl.epochs, first.start);
       out.push({
         callId: c.callId,
-        fromAckMs: Math.max(0, first.start - t),
+        // Clamped: the server's clock reading has 1 ms resolution; an offer cannot precede its call.
+        ms: Math.max(0, first.start - t),
         fromSendMs: first.start - c.sentAt,
         node: epoch ? input.nodeOf(tl.lb, epoch.connectedAt) : 'none',
         afterKill,
@@ -302,7 +307,7 @@ function latencySamples(input: AnalysisInput, timelines: AgentTimeline[], offers
       const end = c.endedAt ?? input.endOfRun;
       out.push({
         callId: c.callId,
-        fromAckMs: end - t,
+        ms: end - t,
         fromSendMs: end - c.sentAt,
         node: epoch && ce ? input.nodeOf(ce.lb, epoch.connectedAt) : 'none',
         afterKill,

@@ -14,6 +14,8 @@
  * the surviving node during the same window, so both figures share the machine's load.
  * What the devices saw and the durable records are checked by queue-analysis.ts.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import type { QueueCreate } from '../../src/shared/protocol/index.js';
 import type { Storage } from '../../src/server/store/types.js';
@@ -145,6 +147,8 @@ export async function runQueueLoad(
   workers: QueueLoadWorkers,
   sizes: QueueLoadSizes,
   log: (msg: string) => void,
+  /** Write the devices' logs and the records read here (queue-load-logs.json), to study a failure. */
+  dumpDir?: string,
 ): Promise<QueueLoadRun> {
   const agentsW = WorkerHost.start('queue-agents', workers.agents, {}, workers.nodeArgs);
   const callersW = WorkerHost.start('queue-callers', workers.callers, {}, workers.nodeArgs);
@@ -190,6 +194,11 @@ export async function runQueueLoad(
     const [agentLogs, callerLog] = await Promise.all([agentsW.request<AgentLog[]>('report'), callersW.request<CallerLog>('report')]);
     const records = await readRecords(cluster.databaseUrl, callerLog.calls.map((c) => c.callId));
     const kill = killAt as number | null;
+    if (dumpDir) {
+      const file = path.join(dumpDir, 'queue-load-logs.json');
+      fs.writeFileSync(file, JSON.stringify({ killAt: kill, startedAt, endOfRun, agents: agentLogs, callers: callerLog, records: Object.fromEntries(records) }));
+      log(`queue-load: device logs and records in ${file}`);
+    }
     const analysis = analyse({
       agents: agentLogs,
       callers: callerLog,
@@ -234,7 +243,7 @@ export function violations(r: QueueAnalysis): Record<string, number> {
 /** The figures latest.json keeps (and the acceptance test asserts). */
 export function summarizeQueueLoad(run: QueueLoadRun, sizes: QueueLoadSizes, seed: QueueLoadSeed): QueueLoadResult {
   const s = run.analysis.samples;
-  const ms = (pick: (x: (typeof s)[number]) => boolean, from: 'fromAckMs' | 'fromSendMs' = 'fromAckMs') =>
+  const ms = (pick: (x: (typeof s)[number]) => boolean, from: 'ms' | 'fromSendMs' = 'ms') =>
     summarize(s.filter(pick).map((x) => x[from]));
   const offerSurvivorFromSend = ms((x) => x.node === NODE_SURVIVOR, 'fromSendMs');
   const baseline = summarize(run.baselineRingMs);

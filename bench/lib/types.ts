@@ -285,7 +285,7 @@ export interface QueueLoadResult {
   invariants: QueueInvariants;
   /** Every invariant held: every violation count is 0. */
   invariantsHeld: boolean;
-  /** Offers to agents on the surviving node, from the caller's invite ack (the target: p99 ≤ 50 ms). */
+  /** Offers to agents on the surviving node, from the call's enqueue (the target: p99 ≤ 50 ms). */
   offerSurvivor: LatencySummary;
   /** Offers to agents on the node that was killed (before the kill). */
   offerKilledNode: LatencySummary;

@@ -66,6 +66,7 @@ export const queueLoadPart: BenchPart<'queueLoad'> = {
         { agents: ctx.build.workers.queueAgents, callers: ctx.build.workers.queueCallers, callLoad: ctx.build.workers.callLoad, nodeArgs: [] },
         sizes,
         (msg) => ctx.log(msg),
+        ctx.runDir,
       );
       const r = summarizeQueueLoad(run, sizes, seed);
       const bad = Object.entries(r.invariants).filter(([k, v]) => k !== 'examples' && v !== 0);

@@ -65,13 +65,19 @@ const answeredCall = () => ({
 });
 
 describe('queue load analysis', () => {
-  it('a clean answered call: no violation, one latency sample from the ack', () => {
+  it('a clean answered call: no violation, one latency sample from the ack (no queuedAt)', () => {
     const x = answeredCall();
     const r = run([x.agent], [x.call], x.records);
     expect(r.invariants).toMatchObject({ doubleOffers: 0, callsOfferedTwice: 0, lostCalls: 0, missingCallerRecords: 0, missingAgentRecords: 0, extraRecords: 0, wrongQueueOutcome: 0 });
     expect(r.invariants.examples).toEqual([]);
     expect(r.counts).toMatchObject({ placed: 1, answered: 1, endReasons: { hangup: 1 } });
-    expect(r.samples).toEqual([{ callId: 'c1', fromAckMs: 5, fromSendMs: 10, node: 'survivor', afterKill: false, neverOffered: false }]);
+    expect(r.samples).toEqual([{ callId: 'c1', ms: 5, fromSendMs: 10, node: 'survivor', afterKill: false, neverOffered: false }]);
+  });
+
+  it("the latency starts at the server's enqueue time when the call says it (the offer may beat the ack)", () => {
+    const x = answeredCall();
+    const r = run([x.agent], [{ ...x.call, queuedAt: 98, ackAt: 110 }], x.records);
+    expect(r.samples).toEqual([expect.objectContaining({ callId: 'c1', ms: 7, fromSendMs: 10 })]);
   });
 
   it('an agent ringing for a second call before the first ended is a double offer', () => {
@@ -110,7 +116,7 @@ describe('queue load analysis', () => {
     const idle = agent('F', [ready(10)]);
     const c = call('n', { sentAt: 90, ackAt: 100, endedAt: 2_100, endReason: 'cancelled', cancelledAt: 2_000 });
     const r = run([idle], [c], { n: [rec('caller-n', 'cancelled', 'abandoned')] });
-    expect(r.samples).toEqual([expect.objectContaining({ callId: 'n', fromAckMs: 2_000, neverOffered: true })]);
+    expect(r.samples).toEqual([expect.objectContaining({ callId: 'n', ms: 2_000, neverOffered: true })]);
   });
 
   it('no sample when every idle agent is needed by calls waiting ahead', () => {
