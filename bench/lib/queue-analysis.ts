@@ -52,6 +52,13 @@ export interface QueueCounts {
   skipped: number;
   offers: number;
   reOffers: number;
+  /** Offers whose `call:incoming` came after the device had their end (see queue-timeline.ts). */
+  staleIncoming: number;
+  /**
+   * Calls an agent answered whose caller was never told (`call:answered` lost with a node
+   * that died just after the answer); they still end with a reason and both records.
+   */
+  answerUnseenByCaller: number;
   offerResults: Record<string, number>;
 }
 
@@ -85,6 +92,8 @@ export interface QueueInvariants {
 export interface QueueAnalysis {
   counts: QueueCounts;
   invariants: QueueInvariants;
+  /** Calls worth a look that break no invariant (e.g. an answer the caller never heard of). */
+  observations: Violation[];
   samples: LatencySample[];
 }
 
@@ -109,9 +118,9 @@ const placed = (c: CallerCall, recs: RecordLite[]) =>
 /** Placed, but its caller never learnt how it ended (its invite's ack was lost): the record says. */
 const endedUnseen = (c: CallerCall, recs: RecordLite[]) => c.neverPlaced && recs.length > 0;
 
-/** The queue outcome the records should carry, from what the caller saw. */
-function expectedOutcome(c: CallerCall): string {
-  if (c.answeredAt !== null) return 'answered';
+/** The queue outcome the records should carry, from what the caller and the agents saw. */
+function expectedOutcome(c: CallerCall, taken: boolean): string {
+  if (c.answeredAt !== null || taken) return 'answered';
   if (c.endReason === 'max_wait') return 'unanswered';
   if (c.endReason === 'no_agents') return 'refused';
   return 'abandoned';
@@ -121,6 +130,7 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
   const timelines = input.agents.map((a) => buildTimeline(a, input.endOfRun));
   const calls = input.callers.calls;
   const examples: Violation[] = [];
+  const observations: Violation[] = [];
   const note = (v: Violation) => {
     if (examples.filter((e) => e.kind === v.kind).length < 5) examples.push(v);
   };
@@ -186,6 +196,8 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
     skipped: input.callers.skipped,
     offers: 0,
     reOffers: 0,
+    staleIncoming: timelines.reduce((n, t) => n + t.staleIncoming, 0),
+    answerUnseenByCaller: 0,
     offerResults: {},
   };
   for (const tl of timelines) {
@@ -207,6 +219,7 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
       continue;
     }
     counts.placed++;
+    const takers = acceptedBy.get(c.callId) ?? [];
     counts.reOffers += Math.max(0, (offersByCall.get(c.callId)?.length ?? 0) - 1);
     if (endedUnseen(c, recs)) {
       const reason = recs.find((r) => r.userId === c.callerId)?.endReason;
@@ -219,10 +232,15 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
       inv.endedWithoutReason++;
       note({ kind: 'ended-without-reason', callId: c.callId, at: c.endedAt });
     } else bump(counts.endReasons, c.endReason);
-    if (c.answeredAt !== null) counts.answered++;
+    if (c.answeredAt !== null || takers.length > 0) counts.answered++;
     else if (c.cancelledAt !== null) counts.abandoned++;
+    if (c.answeredAt === null && takers.length > 0) {
+      counts.answerUnseenByCaller++;
+      if (observations.length < 10) {
+        observations.push({ kind: 'answer-unseen-by-caller', callId: c.callId, agentId: takers[0], at: c.sentAt, detail: `ended ${c.endReason ?? 'never'}` });
+      }
+    }
 
-    const takers = acceptedBy.get(c.callId) ?? [];
     if (takers.length > 1) {
       inv.answeredTwice++;
       note({ kind: 'answered-twice', callId: c.callId, at: c.answeredAt ?? c.sentAt, detail: takers.join(', ') });
@@ -248,9 +266,10 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
     }
     if (rec && c.endedAt !== null) {
       if (rec.queueOutcome === null) inv.missingQueueOutcome++;
-      else if (rec.queueOutcome !== expectedOutcome(c)) {
+      else if (rec.queueOutcome !== expectedOutcome(c, takers.length > 0)) {
         inv.wrongQueueOutcome++;
-        note({ kind: 'wrong-queue-outcome', callId: c.callId, at: c.sentAt, detail: `record ${rec.queueOutcome}, expected ${expectedOutcome(c)}` });
+        const expected = expectedOutcome(c, takers.length > 0);
+        note({ kind: 'wrong-queue-outcome', callId: c.callId, at: c.sentAt, detail: `record ${rec.queueOutcome}, expected ${expected}` });
       }
     }
     if (agentId !== null) {
@@ -267,7 +286,7 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
     }
   }
 
-  return { counts, invariants: inv, samples: latencySamples(input, timelines, offersByCall) };
+  return { counts, invariants: inv, observations, samples: latencySamples(input, timelines, offersByCall) };
 }
 
 function latencySamples(input: AnalysisInput, timelines: AgentTimeline[], offersByCall: Map<string, OfferSpan[]>): LatencySample[] {

@@ -256,6 +256,7 @@ export function summarizeQueueLoad(run: QueueLoadRun, sizes: QueueLoadSizes, see
     killAtSec: sizes.killAtSec,
     counts: run.analysis.counts,
     invariants: run.analysis.invariants,
+    observations: run.analysis.observations,
     invariantsHeld: Object.values(violations(run.analysis)).every((n) => n === 0),
     offerSurvivor: ms((x) => x.node === NODE_SURVIVOR),
     offerKilledNode: ms((x) => x.node === NODE_KILLED),
@@ -268,5 +269,25 @@ export function summarizeQueueLoad(run: QueueLoadRun, sizes: QueueLoadSizes, see
     p99RatioToBaseline: round(offerSurvivorFromSend.p99Ms / baseline.p99Ms),
     unresolvedAfterDrain: run.unresolvedAfterDrain,
     drainSec: round(run.drainSec, 1),
+  };
+}
+
+/** The figures without the distributions, for a log line or a test's output. */
+export function briefQueueLoad(r: QueueLoadResult): Record<string, unknown> {
+  const short = (l: { count: number; p50Ms: number; p99Ms: number; maxMs: number }) => ({ count: l.count, p50Ms: l.p50Ms, p99Ms: l.p99Ms, maxMs: l.maxMs });
+  return {
+    counts: r.counts,
+    violations: Object.fromEntries(Object.entries(r.invariants).filter(([k, v]) => k !== 'examples' && v !== 0)),
+    examples: r.invariants.examples,
+    observations: r.observations,
+    offerSurvivor: short(r.offerSurvivor),
+    offerKilledNode: short(r.offerKilledNode),
+    offerAfterKill: short(r.offerAfterKill),
+    offerSurvivorFromSend: short(r.offerSurvivorFromSend),
+    neverOffered: r.neverOffered,
+    baseline: short(r.baseline),
+    p99RatioToBaseline: r.p99RatioToBaseline,
+    unresolvedAfterDrain: r.unresolvedAfterDrain,
+    drainSec: r.drainSec,
   };
 }

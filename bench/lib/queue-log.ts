@@ -26,15 +26,15 @@ export type AgentEvt =
   | { t: number; kind: 'offer-ended'; callId: string; seq: number; result: string }
   /** The ack of the agent's `call:accept` (t = when the ack arrived). */
   | { t: number; kind: 'accepted'; callId: string; ok: boolean; code: string | null }
-  /** The ack of the agent's `call:decline`. */
-  | { t: number; kind: 'declined'; callId: string; ok: boolean; code: string | null }
+  /** The ack of the agent's `call:decline` (sentAt: when the decline left the device). */
+  | { t: number; kind: 'declined'; callId: string; ok: boolean; code: string | null; sentAt: number }
   | { t: number; kind: 'ended'; callId: string; endReason: string | null }
   | AgentStateEvt
   /**
    * The ack of `session:sync` after a (re)connect: the calls still ringing on this device
-   * (offers) and the ones it answered that are still up.
+   * (offers) and the ones it answered that are still up, as of some moment after `sentAt`.
    */
-  | { t: number; kind: 'synced'; ringing: string[]; active: string[] };
+  | { t: number; kind: 'synced'; ringing: string[]; active: string[]; sentAt: number };
 
 export interface AgentLog {
   userId: string;

@@ -36,8 +36,14 @@ export interface AgentTimeline {
   /** Calls this agent answered: accept ack → the call's end on the device. */
   onCall: { callId: string; start: number; end: number }[];
   states: AgentStateEvt[];
-  /** Calls whose accept this agent got an ok ack for. */
+  /** Calls this agent answered: its accept got an ok ack, or a sync found the call up on its device. */
   accepted: string[];
+  /**
+   * `call:incoming` of an offer whose end (call:offer-ended with that seq or higher, or the
+   * call's end) this device already had: delivered late by another node. A client drops it
+   * (docs/protocol.md: only a higher seq rings again), so it is no offer.
+   */
+  staleIncoming: number;
   /** An offer rang while another was still ringing here, or while on a call. */
   violations: Violation[];
 }
@@ -69,13 +75,34 @@ export function stateAt(states: AgentStateEvt[], t: number): AgentStateEvt | nul
 }
 
 export function buildTimeline(log: AgentLog, endOfRun: number): AgentTimeline {
-  const tl: AgentTimeline = { agentId: log.userId, lb: log.lb, epochs: log.epochs, offers: [], onCall: [], states: [], accepted: [], violations: [] };
+  const tl: AgentTimeline = {
+    agentId: log.userId,
+    lb: log.lb,
+    epochs: log.epochs,
+    offers: [],
+    onCall: [],
+    states: [],
+    accepted: [],
+    staleIncoming: 0,
+    violations: [],
+  };
   const events = [
     ...log.events,
     ...log.epochs.flatMap((e) => (e.disconnectedAt === null ? [] : [{ t: e.disconnectedAt, kind: 'disconnect' as const }])),
   ].sort((a, b) => a.t - b.t);
   const offers = new Map<string, OfferSpan>();
   const calls = new Map<string, number>();
+  /** Per call, the highest offer seq this device saw end (Infinity: the call itself ended), and when. */
+  const over = new Map<string, number>();
+  const endedAt = new Map<string, number>();
+  const endSeq = (callId: string, seq: number, t: number) => {
+    over.set(callId, Math.max(over.get(callId) ?? 0, seq));
+    endedAt.set(callId, t);
+  };
+  /** A sync's answer is as of some moment after it was sent: an end seen since is newer. */
+  const staleFor = (callId: string, sentAt: number) => (endedAt.get(callId) ?? -Infinity) >= sentAt;
+  /** When the agent let go of an offer itself (its decline left the device). */
+  const letGo = new Map<OfferSpan, number>();
   const closeOffer = (callId: string, t: number, how: string) => {
     const o = offers.get(callId);
     if (!o) return;
@@ -104,9 +131,11 @@ export function buildTimeline(log: AgentLog, endOfRun: number): AgentTimeline {
   for (const e of events) {
     switch (e.kind) {
       case 'incoming':
-        open(e.callId, e.seq, e.t, e.offerAt ?? e.t);
+        if (e.seq !== null && e.seq <= (over.get(e.callId) ?? 0)) tl.staleIncoming++;
+        else open(e.callId, e.seq, e.t, e.offerAt ?? e.t);
         break;
       case 'offer-ended':
+        endSeq(e.callId, e.seq, e.t);
         closeOffer(e.callId, e.t, e.result);
         break;
       case 'accepted':
@@ -116,10 +145,15 @@ export function buildTimeline(log: AgentLog, endOfRun: number): AgentTimeline {
           tl.accepted.push(e.callId);
         }
         break;
-      case 'declined':
+      case 'declined': {
+        // The offer it declined (its offer-ended may have come before the decline's ack).
+        const o = tl.offers.findLast((x) => x.callId === e.callId && x.start <= e.sentAt);
+        if (o) letGo.set(o, e.sentAt);
         closeOffer(e.callId, e.t, 'declined');
         break;
+      }
       case 'ended':
+        endSeq(e.callId, Number.POSITIVE_INFINITY, e.t);
         closeOffer(e.callId, e.t, `ended-${e.endReason ?? 'unknown'}`);
         closeCall(e.callId, e.t);
         break;
@@ -128,8 +162,16 @@ export function buildTimeline(log: AgentLog, endOfRun: number): AgentTimeline {
         for (const id of [...offers.keys()]) closeOffer(id, e.t, 'disconnect');
         break;
       case 'synced':
-        for (const id of [...calls.keys()]) if (!e.active.includes(id)) closeCall(id, e.t);
-        for (const id of e.ringing) if (!offers.has(id)) open(id, null, e.t, e.t);
+        // Not up any more (unless it was answered after the sync was sent).
+        for (const [id, start] of [...calls]) if (!e.active.includes(id) && start < e.sentAt) closeCall(id, e.t);
+        // Answered while the link was down (the accept's ack was lost with its node).
+        for (const id of e.active) {
+          if (calls.has(id) || staleFor(id, e.sentAt)) continue;
+          closeOffer(id, e.t, 'accepted');
+          calls.set(id, e.t);
+          if (!tl.accepted.includes(id)) tl.accepted.push(id);
+        }
+        for (const id of e.ringing) if (!offers.has(id) && !staleFor(id, e.sentAt)) open(id, null, e.t, e.t);
         break;
       case 'state':
         tl.states.push(e);
@@ -138,10 +180,12 @@ export function buildTimeline(log: AgentLog, endOfRun: number): AgentTimeline {
   }
   for (const id of [...offers.keys()]) closeOffer(id, endOfRun, 'open');
   for (const id of [...calls.keys()]) closeCall(id, endOfRun);
-  // Server-time ends: the agent's first state after the offer began that is not this offer.
+  // Server-time ends: the agent's first state after the offer began that is not this offer,
+  // or the moment the agent declined it (the call may be offered on before the agent's own
+  // state is written).
   for (const o of tl.offers) {
     const next = tl.states.find((s) => s.since >= o.serverStart && s.t >= o.start && !(s.state === 'reserved' && s.callId === o.callId));
-    o.serverEnd = next ? Math.min(next.since, o.end) : o.end;
+    o.serverEnd = Math.min(next?.since ?? Infinity, letGo.get(o) ?? Infinity, o.end);
   }
   return tl;
 }

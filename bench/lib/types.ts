@@ -8,6 +8,7 @@ import type { Mode, Sizes } from './modes.js';
 import type { BuildOutput } from './build.js';
 import type { Contention } from './proc.js';
 import type { QueueCounts, QueueInvariants } from './queue-analysis.js';
+import type { Violation } from './queue-timeline.js';
 
 /** A part that depends on work not merged yet reports this instead of numbers. */
 export interface Pending {
@@ -283,6 +284,8 @@ export interface QueueLoadResult {
   killAtSec: number | null;
   counts: QueueCounts;
   invariants: QueueInvariants;
+  /** Calls worth a look that break no invariant (queue-analysis.ts). */
+  observations: Violation[];
   /** Every invariant held: every violation count is 0. */
   invariantsHeld: boolean;
   /** Offers to agents on the surviving node, from the call's enqueue (the target: p99 ≤ 50 ms). */

@@ -87,10 +87,11 @@ function decide(a: Agent, callId: string, seq: number | null): void {
   const decline = r < behaviour.ringOutShare + behaviour.declineShare;
   setTimeout(() => {
     void a.link.whenConnected().then(async () => {
+      const sentAt = epochNow();
       const ack: Ack = await a.link.request(decline ? 'call:decline' : 'call:accept', { callId });
       const t = epochNow();
       const code = ack.ok ? null : ack.error.code;
-      if (decline) a.note({ t, kind: 'declined', callId, ok: ack.ok, code });
+      if (decline) a.note({ t, kind: 'declined', callId, ok: ack.ok, code, sentAt });
       else {
         a.note({ t, kind: 'accepted', callId, ok: ack.ok, code });
         if (ack.ok) a.active.add(callId);
@@ -118,13 +119,15 @@ async function resync(a: Agent): Promise<void> {
   // The calls it answered and the last offers it had (one may still ring).
   const recent = [...a.decided.keys()].slice(-4).map((k) => k.split('#')[0]!);
   const known = [...new Set([...a.active, ...recent])].slice(0, 16);
+  const sentAt = epochNow();
   const sync = await a.link.request<{ calls: CallViewLite[] }>('session:sync', { calls: known });
   if (sync.ok) {
     const mine = sync.data.calls;
     const ringing = mine.filter((c) => c.state === 'ringing' && c.callee.id === a.spec.userId);
     const active = mine.filter((c) => c.state === 'answered' && c.answeredDeviceId === a.spec.deviceId);
-    a.note({ t: epochNow(), kind: 'synced', ringing: ringing.map((c) => c.callId), active: active.map((c) => c.callId) });
-    for (const id of [...a.active]) if (!active.some((c) => c.callId === id)) a.active.delete(id);
+    a.note({ t: epochNow(), kind: 'synced', ringing: ringing.map((c) => c.callId), active: active.map((c) => c.callId), sentAt });
+    a.active.clear();
+    for (const c of active) a.active.add(c.callId);
     for (const c of ringing) decide(a, c.callId, c.offer?.seq ?? null);
   }
   const got = await a.link.request<{ agent: View }>('agent:get', {});

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { analyse, type RecordLite } from '../../../bench/lib/queue-analysis.js';
 import type { AgentEvt, AgentLog, CallerCall } from '../../../bench/lib/queue-log.js';
 
-const ready = (t: number): AgentEvt => ({ t, kind: 'state', state: 'ready', reason: null, callId: null, noOffersUntil: null, graceUntil: null, since: t });
+const ready = (t: number, since = t): AgentEvt => ({ t, kind: 'state', state: 'ready', reason: null, callId: null, noOffersUntil: null, graceUntil: null, since });
 const reserved = (t: number, callId: string): AgentEvt => ({ t, kind: 'state', state: 'reserved', reason: null, callId, noOffersUntil: null, graceUntil: null, since: t });
-const incoming = (t: number, callId: string, seq = 1): AgentEvt => ({ t, kind: 'incoming', callId, seq, queue: 'load', offerAt: t });
+const incoming = (t: number, callId: string, seq = 1, offerAt = t): AgentEvt => ({ t, kind: 'incoming', callId, seq, queue: 'load', offerAt });
 
 function agent(userId: string, events: AgentEvt[], lb = 1): AgentLog {
   return { userId, username: userId, lb, epochs: [{ connectedAt: 0, disconnectedAt: null }], events };
@@ -97,6 +97,66 @@ describe('queue load analysis', () => {
     expect(run([c, d], [z], records).invariants.callsOfferedTwice).toBe(1);
     const later = agent('D', [ready(10), incoming(401, 'z', 2), { t: 500, kind: 'ended', callId: 'z', endReason: 'cancelled' }]);
     expect(run([c, later], [z], records).invariants.callsOfferedTwice).toBe(0);
+  });
+
+  it('a call:incoming that arrives after its offer ended (late, from another node) is no offer', () => {
+    const a = agent('H', [
+      ready(10),
+      { t: 200, kind: 'offer-ended', callId: 'x', seq: 1, result: 'withdrawn' },
+      incoming(210, 'x', 1),
+      incoming(250, 'y'),
+      { t: 300, kind: 'accepted', callId: 'y', ok: true, code: null },
+      { t: 900, kind: 'ended', callId: 'y', endReason: 'hangup' },
+    ]);
+    const x = call('x', { ackAt: 100, endedAt: 190, endReason: 'cancelled', cancelledAt: 180 });
+    const y = call('y', { ackAt: 240, answeredAt: 310, answeredBy: 'H', endedAt: 900, endReason: 'hangup' });
+    const r = run([a], [x, y], { x: [rec('caller-x', 'cancelled', 'abandoned')], y: [rec('caller-y', 'hangup'), rec('H', 'hangup')] });
+    expect(r.invariants.doubleOffers).toBe(0);
+    expect(r.counts.staleIncoming).toBe(1);
+  });
+
+  it('an answer whose ack was lost (found up on the agent after a reconnect) makes the agent a participant', () => {
+    const a: AgentLog = {
+      ...agent('J', [ready(10), incoming(105, 'k'), { t: 400, kind: 'accepted', callId: 'k', ok: false, code: 'timeout' }, { t: 900, kind: 'synced', ringing: [], active: ['k'], sentAt: 850 }, { t: 2_000, kind: 'ended', callId: 'k', endReason: 'device_lost' }]),
+      epochs: [
+        { connectedAt: 0, disconnectedAt: 400 },
+        { connectedAt: 800, disconnectedAt: null },
+      ],
+    };
+    const k = call('k', { ackAt: 100, endedAt: 2_000, endReason: 'device_lost' });
+    const r = run([a], [k], { k: [rec('caller-k', 'device_lost'), rec('J', 'device_lost')] });
+    expect(r.invariants).toMatchObject({ extraRecords: 0, wrongQueueOutcome: 0, missingAgentRecords: 0 });
+    expect(r.counts).toMatchObject({ answered: 1, answerUnseenByCaller: 1 });
+    expect(r.observations).toEqual([expect.objectContaining({ kind: 'answer-unseen-by-caller', callId: 'k', agentId: 'J' })]);
+  });
+
+  it("a sync's answer older than an end the device already had does not reopen the call", () => {
+    const a = agent('L', [
+      ready(10),
+      incoming(105, 'p'),
+      { t: 150, kind: 'accepted', callId: 'p', ok: true, code: null },
+      { t: 500, kind: 'ended', callId: 'p', endReason: 'hangup' },
+      { t: 520, kind: 'synced', ringing: [], active: ['p'], sentAt: 480 },
+      ready(700),
+      incoming(800, 'q'),
+    ]);
+    const p = call('p', { ackAt: 100, answeredAt: 160, answeredBy: 'L', endedAt: 500, endReason: 'hangup' });
+    const q = call('q', { ackAt: 790, endedAt: 900, endReason: 'cancelled', cancelledAt: 890 });
+    const r = run([a], [p, q], { p: [rec('caller-p', 'hangup'), rec('L', 'hangup')], q: [rec('caller-q', 'cancelled', 'abandoned')] });
+    expect(r.invariants.offersWhileOnCall).toBe(0);
+  });
+
+  it('a call offered on while the agent who declined it is still being released is not offered twice', () => {
+    const c = agent('M', [
+      ready(10),
+      incoming(300, 'd'),
+      { t: 410, kind: 'offer-ended', callId: 'd', seq: 1, result: 'declined' },
+      { t: 420, kind: 'declined', callId: 'd', ok: true, code: null, sentAt: 350 },
+      ready(430, 405),
+    ]);
+    const n = agent('N', [ready(10), incoming(403, 'd', 2, 400), { t: 600, kind: 'ended', callId: 'd', endReason: 'cancelled' }]);
+    const d = call('d', { ackAt: 290, endedAt: 600, endReason: 'cancelled', cancelledAt: 590 });
+    expect(run([c, n], [d], { d: [rec('caller-d', 'cancelled', 'abandoned')] }).invariants.callsOfferedTwice).toBe(0);
   });
 
   it('a placed call that never ended is lost; records of agents who only missed are extra', () => {
