@@ -166,9 +166,14 @@ export function analyse(input: AnalysisInput): QueueAnalysis {
     wrongQueueOutcome: 0,
     examples,
   };
+  // The caller's view of when each call ended: an agent's device that was cut off while on a
+  // call learns of its end only from the sync after its reconnect, and may be offered the next
+  // call before that sync's answer; a call that had ended by then was no longer up.
+  const endedAtCaller = new Map(calls.map((c) => [c.callId, c.endedAt ?? Infinity]));
   for (const tl of timelines) {
     for (const v of tl.violations) {
       if (v.kind === 'double-offer') inv.doubleOffers++;
+      else if ((endedAtCaller.get(v.otherCallId!) ?? Infinity) <= v.at) continue;
       else inv.offersWhileOnCall++;
       note(v);
     }

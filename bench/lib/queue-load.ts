@@ -33,6 +33,7 @@ export const QUEUE_ID = 'load';
 
 export interface QueueLoadSizes {
   agents: number;
+  /** Caller devices, one call each at a time: ≥ rate × (max wait + talk) so none is ever short. */
   callers: number;
   /** Offered queue calls per second, for `durationSec`; the kill comes at `killAtSec` (null: none). */
   rate: number;
@@ -66,13 +67,19 @@ export const LOAD_NODE_ENV: Record<string, string> = {
   AGENT_REJECT_DELAY_MS: '2000',
 };
 
+/**
+ * People at work, briskly: an agent's cycle (ring, talk, 1 s wrap-up) is about 2.4 s, so 200
+ * agents, a fifth of them on a break now and then, can take ~60 calls/s. At 50 calls/s some
+ * agents are idle most of the time: the offer latency the issue names (a call queued with an
+ * agent ready) is what most calls see, and the line drains after a node's death.
+ */
 export const AGENT_BEHAVIOUR: AgentBehaviour = {
   acceptDelayMs: [30, 300],
   declineShare: 0.04,
   ringOutShare: 0.02,
   breakEveryMs: [4_000, 10_000],
-  breakShare: 0.3,
-  breakMs: [1_000, 4_000],
+  breakShare: 0.2,
+  breakMs: [1_000, 3_000],
   backAfterMissedMs: [300, 1_500],
 };
 
@@ -80,7 +87,7 @@ export const CALLER_PLAN: Omit<CallerPlan, 'rate' | 'durationMs'> = {
   queue: QUEUE_ID,
   abandonShare: 0.1,
   patienceMs: [500, 6_000],
-  talkMs: [300, 2_000],
+  talkMs: [300, 1_500],
 };
 
 export interface QueueLoadSeed {

@@ -159,6 +159,29 @@ describe('queue load analysis', () => {
     expect(run([c, n], [d], { d: [rec('caller-d', 'cancelled', 'abandoned')] }).invariants.callsOfferedTwice).toBe(0);
   });
 
+  it('an offer while the device still believes in a call that ended while it was cut off is no violation; one while the call is up is', () => {
+    const events = (syncAt: number): AgentEvt[] => [
+      ready(10),
+      incoming(105, 'u'),
+      { t: 150, kind: 'accepted', callId: 'u', ok: true, code: null },
+      ready(650),
+      incoming(700, 'v'),
+      { t: syncAt, kind: 'synced', ringing: ['v'], active: [], sentAt: 690 },
+    ];
+    const cut = (e: AgentEvt[]): AgentLog => ({
+      ...agent('P', e),
+      epochs: [
+        { connectedAt: 0, disconnectedAt: 300 },
+        { connectedAt: 600, disconnectedAt: null },
+      ],
+    });
+    const u = (endedAt: number) => call('u', { ackAt: 100, answeredAt: 160, answeredBy: 'P', endedAt, endReason: 'hangup' });
+    const v = call('v', { ackAt: 690, endedAt: 900, endReason: 'cancelled', cancelledAt: 890 });
+    const records = { u: [rec('caller-u', 'hangup'), rec('P', 'hangup')], v: [rec('caller-v', 'cancelled', 'abandoned')] };
+    expect(run([cut(events(750))], [u(400), v], records).invariants.offersWhileOnCall).toBe(0);
+    expect(run([cut(events(750))], [u(2_000), v], records).invariants.offersWhileOnCall).toBe(1);
+  });
+
   it('a placed call that never ended is lost; records of agents who only missed are extra', () => {
     const lost = call('l', { ackAt: 100 });
     const missedBy = call('m', { ackAt: 100, endedAt: 300, endReason: 'max_wait' });
