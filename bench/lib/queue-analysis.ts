@@ -35,6 +35,8 @@ export interface LatencySample {
   /** Node of the agent the call was offered to (the caller's, when it never was). */
   node: string;
   afterKill: boolean;
+  /** When the call was queued (epoch ms). */
+  at: number;
   neverOffered: boolean;
 }
 
@@ -323,6 +325,7 @@ function latencySamples(input: AnalysisInput, timelines: AgentTimeline[], offers
         fromSendMs: first.start - c.sentAt,
         node: epoch ? input.nodeOf(tl.lb, epoch.connectedAt) : 'none',
         afterKill,
+        at: t,
         neverOffered: false,
       });
     } else {
@@ -335,6 +338,7 @@ function latencySamples(input: AnalysisInput, timelines: AgentTimeline[], offers
         fromSendMs: end - c.sentAt,
         node: epoch && ce ? input.nodeOf(ce.lb, epoch.connectedAt) : 'none',
         afterKill,
+        at: t,
         neverOffered: true,
       });
     }

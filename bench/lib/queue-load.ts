@@ -247,12 +247,17 @@ export function violations(r: QueueAnalysis): Record<string, number> {
   return counts;
 }
 
+/** Seconds after the kill that `offerSurvivorSettled` leaves out (NODE_TIMEOUT_MS is 3 s). */
+const SETTLE_SEC = 5;
+
 /** The figures latest.json keeps (and the acceptance test asserts). */
 export function summarizeQueueLoad(run: QueueLoadRun, sizes: QueueLoadSizes, seed: QueueLoadSeed): QueueLoadResult {
   const s = run.analysis.samples;
   const ms = (pick: (x: (typeof s)[number]) => boolean, from: 'ms' | 'fromSendMs' = 'ms') =>
     summarize(s.filter(pick).map((x) => x[from]));
   const offerSurvivorFromSend = ms((x) => x.node === NODE_SURVIVOR, 'fromSendMs');
+  const kill = run.killAt;
+  const settling = (at: number) => kill !== null && at >= kill && at < kill + SETTLE_SEC * 1000;
   const baseline = summarize(run.baselineRingMs);
   return {
     status: 'ok',
@@ -268,6 +273,8 @@ export function summarizeQueueLoad(run: QueueLoadRun, sizes: QueueLoadSizes, see
     offerSurvivor: ms((x) => x.node === NODE_SURVIVOR),
     offerKilledNode: ms((x) => x.node === NODE_KILLED),
     offerAfterKill: ms((x) => x.afterKill),
+    offerSurvivorSettled: ms((x) => x.node === NODE_SURVIVOR && !settling(x.at)),
+    settleSec: SETTLE_SEC,
     offerAll: ms(() => true),
     offerSurvivorFromSend,
     neverOffered: s.filter((x) => x.neverOffered).length,
@@ -290,6 +297,7 @@ export function briefQueueLoad(r: QueueLoadResult): Record<string, unknown> {
     offerSurvivor: short(r.offerSurvivor),
     offerKilledNode: short(r.offerKilledNode),
     offerAfterKill: short(r.offerAfterKill),
+    offerSurvivorSettled: short(r.offerSurvivorSettled),
     offerSurvivorFromSend: short(r.offerSurvivorFromSend),
     neverOffered: r.neverOffered,
     baseline: short(r.baseline),

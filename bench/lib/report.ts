@@ -215,8 +215,10 @@ function mainTable(r: BenchResults): string[] {
     rows.push(
       `| 8 Queue load (${q.agents} agents, ${num(q.rate, 0)} calls/s × ${q.durationSec} s, 2 nodes, one killed at ${q.killAtSec ?? '–'} s) | offer latency on the surviving node, p50 / p99 (max): call queued with a ready agent → call:incoming | ${num(q.offerSurvivor.p50Ms, 1)} / ${num(q.offerSurvivor.p99Ms, 1)} ms (${num(q.offerSurvivor.maxMs, 1)}) over ${num(q.offerSurvivor.count, 0)} | person-to-person invite → call:incoming on that node, p99 ${num(q.baseline.p99Ms, 1)} ms | ${num(q.p99RatioToBaseline, 2)}× (from the invite: ${num(q.offerSurvivorFromSend.p99Ms, 1)} ms) | p99 ≤ 50 ms | ${mark(t('queue-offer')!.met)} |`,
       `| | offers to the killed node's agents (before the kill) / after the kill, p99 | ${num(q.offerKilledNode.p99Ms, 1)} / ${num(q.offerAfterKill.p99Ms, 1)} ms | | | | |`,
+      `| | the survivor without the ${q.settleSec} s after the kill (clients reconnecting, timers taken over), p50 / p99 | ${num(q.offerSurvivorSettled.p50Ms, 1)} / ${num(q.offerSurvivorSettled.p99Ms, 1)} ms over ${num(q.offerSurvivorSettled.count, 0)} | | | | |`,
       `| | calls placed / answered / abandoned; offers (re-offers) | ${num(q.counts.placed, 0)} / ${num(q.counts.answered, 0)} / ${num(q.counts.abandoned, 0)}; ${num(q.counts.offers, 0)} (${num(q.counts.reOffers, 0)}) | end reasons: ${Object.entries(q.counts.endReasons).map(([k, v]) => `${k} ${v}`).join(', ')} | | | |`,
       `| | invariant violations | ${queueViolations(q)} | | | 0 | ${mark(t('queue-invariants')!.met)} |`,
+      `| | surviving node's CPU per call placed (from the connects to the drain) | ${num(q.survivorCpuMsPerCall, 2)} ms | | | | |`,
     );
   } else if (q) rows.push(`| 8 Queue load | | ${q.status} | | | | ${q.status === 'skipped' ? '' : '❌'} |`);
   return rows;

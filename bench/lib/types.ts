@@ -294,6 +294,13 @@ export interface QueueLoadResult {
   offerKilledNode: LatencySummary;
   /** Calls queued after the kill (all on the survivor). */
   offerAfterKill: LatencySummary;
+  /**
+   * The survivor's offers without the calls queued in the first seconds after the kill
+   * (`settleSec`: its clients reconnect, it takes over the dead node's timers): where the
+   * failover's tail is, not a target.
+   */
+  offerSurvivorSettled: LatencySummary;
+  settleSec: number;
   offerAll: LatencySummary;
   /** The survivor's offers from the invite leaving the caller (adds the enqueue round trip). */
   offerSurvivorFromSend: LatencySummary;
@@ -306,6 +313,8 @@ export interface QueueLoadResult {
   p99RatioToBaseline: number;
   unresolvedAfterDrain: number;
   drainSec: number;
+  /** CPU of the surviving node from the connects to the drain, per call placed (bench only). */
+  survivorCpuMsPerCall?: number;
 }
 
 export interface MachineInfo {

@@ -18,7 +18,9 @@ import { startBalancer, type Balancer } from '../../tests/integration/cluster/su
 import { startPostgres, startRedis } from '../../tests/helpers/services.js';
 import { exited } from '../lib/children.js';
 import { LOAD_NODE_ENV, runQueueLoad, seedQueueLoad, summarizeQueueLoad, type QueueLoadSeed } from '../lib/queue-load.js';
+import { cpuMs } from '../lib/proc.js';
 import { freePort, ServerUnderTest } from '../lib/server-process.js';
+import { round } from '../lib/stats.js';
 import type { BenchPart } from '../lib/types.js';
 
 export const queueLoadPart: BenchPart<'queueLoad'> = {
@@ -52,6 +54,7 @@ export const queueLoadPart: BenchPart<'queueLoad'> = {
       const [a, b] = nodes as [ServerUnderTest, ServerUnderTest];
       balancers.push(await startBalancer([a.spec.port, b.spec.port]), await startBalancer([b.spec.port, a.spec.port]));
       ctx.log(`queue: 2 nodes on Redis + PostgreSQL, ${sizes.agents} agents, ${sizes.rate} calls/s for ${sizes.durationSec} s, kill at ${sizes.killAtSec ?? '–'} s`);
+      const cpuBefore = cpuMs(b.pid);
       const run = await runQueueLoad(
         seed,
         {
@@ -68,10 +71,11 @@ export const queueLoadPart: BenchPart<'queueLoad'> = {
         (msg) => ctx.log(msg),
         ctx.runDir,
       );
-      const r = summarizeQueueLoad(run, sizes, seed);
+      // The survivor's CPU from the connects to the drain, per call placed (robust to other load).
+      const r = { ...summarizeQueueLoad(run, sizes, seed), survivorCpuMsPerCall: round((cpuMs(b.pid) - cpuBefore) / Math.max(1, run.analysis.counts.placed)) };
       const bad = Object.entries(r.invariants).filter(([k, v]) => k !== 'examples' && v !== 0);
       ctx.log(
-        `queue: ${r.counts.placed} calls, ${r.counts.answered} answered; offer latency on the survivor p50 ${r.offerSurvivor.p50Ms} p99 ${r.offerSurvivor.p99Ms} ms over ${r.offerSurvivor.count} (person-to-person ring p99 ${r.baseline.p99Ms} ms); ${bad.length === 0 ? 'every invariant held' : `VIOLATED: ${bad.map(([k, v]) => `${k} ${String(v)}`).join(', ')}`}`,
+        `queue: ${r.counts.placed} calls, ${r.counts.answered} answered; offer latency on the survivor p50 ${r.offerSurvivor.p50Ms} p99 ${r.offerSurvivor.p99Ms} ms over ${r.offerSurvivor.count} (person-to-person ring p99 ${r.baseline.p99Ms} ms); survivor CPU ${r.survivorCpuMsPerCall} ms per call; ${bad.length === 0 ? 'every invariant held' : `VIOLATED: ${bad.map(([k, v]) => `${k} ${String(v)}`).join(', ')}`}`,
       );
       return { queueLoad: r };
     } finally {

@@ -71,7 +71,7 @@ describe('queue load analysis', () => {
     expect(r.invariants).toMatchObject({ doubleOffers: 0, callsOfferedTwice: 0, lostCalls: 0, missingCallerRecords: 0, missingAgentRecords: 0, extraRecords: 0, wrongQueueOutcome: 0 });
     expect(r.invariants.examples).toEqual([]);
     expect(r.counts).toMatchObject({ placed: 1, answered: 1, endReasons: { hangup: 1 } });
-    expect(r.samples).toEqual([{ callId: 'c1', ms: 5, fromSendMs: 10, node: 'survivor', afterKill: false, neverOffered: false }]);
+    expect(r.samples).toEqual([{ callId: 'c1', ms: 5, fromSendMs: 10, node: 'survivor', afterKill: false, at: 100, neverOffered: false }]);
   });
 
   it("the latency starts at the server's enqueue time when the call says it (the offer may beat the ack)", () => {
