@@ -3,7 +3,7 @@
  *   npm run bench                    full run (numbers for docs/performance.md)
  *   npm run bench -- --quick         the same parts, smaller, under 4 minutes
  *   npm run bench -- --smoke --out <dir>   tiny sizes; checks the pipeline (npm test)
- * Other flags: --only idle,calls,storm,ring,core,push · --profile (V8 CPU profiles of the
+ * Other flags: --only idle,calls,storm,ring,core,push,agents,queue · --profile (V8 CPU profiles of the
  * server during call setup and of the restarted server in the storm, with the server bundle
  * they refer to, into dist/bench/profiles or <out>/profiles) ·
  * --keep (keep the scratch folder) · --server-entry <file> (build the server under test
@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench [-- --quick | --smoke] [--out DIR] [--only idle,calls,storm,ring,core,push] [--profile] [--keep] [--server-entry FILE]',
+      'usage: npm run bench [-- --quick | --smoke] [--out DIR] [--only idle,calls,storm,ring,core,push,agents,queue] [--profile] [--keep] [--server-entry FILE]',
     );
     return 0;
   }

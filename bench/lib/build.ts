@@ -28,6 +28,8 @@ export interface BuildOutput {
     callLoad: string;
     phones: string;
     idleCore: string;
+    queueAgents: string;
+    queueCallers: string;
   };
 }
 
@@ -36,6 +38,8 @@ const WORKERS = {
   callLoad: 'call-load',
   phones: 'phones',
   idleCore: 'idle-core',
+  queueAgents: 'queue-agents',
+  queueCallers: 'queue-callers',
 } as const;
 
 /**
@@ -74,6 +78,8 @@ export async function buildBench(serverEntry = path.join(REPO_ROOT, 'src/server/
       callLoad: out(WORKERS.callLoad),
       phones: out(WORKERS.phones),
       idleCore: out(WORKERS.idleCore),
+      queueAgents: out(WORKERS.queueAgents),
+      queueCallers: out(WORKERS.queueCallers),
     },
   };
 }

@@ -5,6 +5,8 @@
  *   smoke  `--smoke`                    tiny N, seconds-long windows: checks the pipeline and the
  *                                      JSON shape only (npm test); its figures mean nothing
  */
+import type { QueueLoadSizes } from './queue-load.js';
+
 export type Mode = 'full' | 'quick' | 'smoke';
 
 export interface Sizes {
@@ -36,6 +38,8 @@ export interface Sizes {
   push: { invites: number; warmupInvites: number };
   /** Part 7: agents in one queue, and rounds of N simultaneous missed offers + N wrap-ups. */
   agents: { agents: number; rounds: number };
+  /** Part 8: a queue on two nodes, one killed halfway (full = the figures of issue 14). */
+  queueLoad: QueueLoadSizes;
 }
 
 /**
@@ -58,6 +62,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         ring: { calls: 2, warmupCalls: 0 },
         push: { invites: 10, warmupInvites: 1 },
         agents: { agents: 3, rounds: 1 },
+        queueLoad: { agents: 10, callers: 90, rate: 5, durationSec: 4, killAtSec: 2, baselineRate: 2, baselineDevices: 4 },
       };
     case 'quick':
       return {
@@ -68,6 +73,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         ring: { calls: 10, warmupCalls: 1 },
         push: { invites: 200, warmupInvites: 5 },
         agents: { agents: 20, rounds: 5 },
+        queueLoad: { agents: 100, callers: 450, rate: 25, durationSec: 20, killAtSec: 10, baselineRate: 5, baselineDevices: 10 },
       };
     case 'full': {
       const devices = Math.min(20_000, maxDevicesPerProcess(nofileLimit));
@@ -80,6 +86,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         ring: { calls: 20, warmupCalls: 1 },
         push: { invites: 1_000, warmupInvites: 5 },
         agents: { agents: 50, rounds: 10 },
+        queueLoad: { agents: 200, callers: 900, rate: 50, durationSec: 60, killAtSec: 30, baselineRate: 5, baselineDevices: 20 },
       };
     }
   }

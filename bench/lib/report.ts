@@ -3,7 +3,7 @@
  * docs/performance.md, all computed from the results JSON alone.
  */
 import fs from 'node:fs';
-import type { BenchResults, TargetCheck } from './types.js';
+import type { BenchResults, QueueLoadResult, TargetCheck } from './types.js';
 
 const num = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toFixed(digits)).toLocaleString('en-US');
@@ -102,7 +102,32 @@ export function evaluateTargets(r: BenchResults): TargetCheck[] {
     value: a.status === 'ok' ? `max ${num(a.rona.maxMs, 1)} ms, p50 ${num(a.rona.p50Ms, 1)} ms over ${num(a.rona.count, 0)} offers (${a.agents} at once)` : a.status,
     met: a.status === 'ok' ? a.rona.count > 0 && a.rona.maxMs <= 100 : false,
   });
+  const q = r.queueLoad;
+  const qLabel = q?.status === 'ok' ? `${q.agents} agents, ${num(q.rate, 0)} calls/s for ${q.durationSec} s, 2 nodes, one killed at ${q.killAtSec ?? '–'} s` : '';
+  out.push({
+    id: 'queue-offer',
+    label: `Queue offer latency on the surviving node: call queued with a ready agent → call:incoming (${qLabel || 'queue load'})`,
+    target: 'p99 ≤ 50 ms',
+    value:
+      q?.status === 'ok'
+        ? `p99 ${num(q.offerSurvivor.p99Ms, 1)} ms, p50 ${num(q.offerSurvivor.p50Ms, 1)} ms over ${num(q.offerSurvivor.count, 0)} offers (person-to-person ring p99 ${num(q.baseline.p99Ms, 1)} ms)`
+        : (q?.status ?? 'missing'),
+    met: q?.status === 'ok' ? q.offerSurvivor.count > 0 && q.offerSurvivor.p99Ms <= 50 : q?.status === 'skipped' ? null : false,
+  });
+  out.push({
+    id: 'queue-invariants',
+    label: 'Queue under load: no double offer, no lost call, an end reason for every call, one record per participant',
+    target: '0 violations',
+    value: q?.status === 'ok' ? queueViolations(q) : (q?.status ?? 'missing'),
+    met: q?.status === 'ok' ? q.invariantsHeld : q?.status === 'skipped' ? null : false,
+  });
   return out;
+}
+
+function queueViolations(q: QueueLoadResult): string {
+  const bad = Object.entries(q.invariants).filter(([k, v]) => k !== 'examples' && v !== 0);
+  const calls = `${num(q.counts.placed, 0)} calls, ${num(q.counts.answered, 0)} answered`;
+  return bad.length === 0 ? `none over ${calls}` : `${bad.map(([k, v]) => `${k} ${String(v)}`).join(', ')} (${calls})`;
 }
 
 function mainTable(r: BenchResults): string[] {
@@ -185,6 +210,17 @@ function mainTable(r: BenchResults): string[] {
       `| | wrap-up deadline → next state on the device, p50 / p99 (max) | ${num(a.wrapUp.p50Ms, 1)} / ${num(a.wrapUp.p99Ms, 1)} ms (${num(a.wrapUp.maxMs, 1)}) | | | | |`,
     );
   } else rows.push(`| 7 Agent timers | | ${a.status} | | | | ❌ |`);
+  const q = r.queueLoad;
+  if (q?.status === 'ok') {
+    rows.push(
+      `| 8 Queue load (${q.agents} agents, ${num(q.rate, 0)} calls/s × ${q.durationSec} s, 2 nodes, one killed at ${q.killAtSec ?? '–'} s) | offer latency on the surviving node, p50 / p99 (max): call queued with a ready agent → call:incoming | ${num(q.offerSurvivor.p50Ms, 1)} / ${num(q.offerSurvivor.p99Ms, 1)} ms (${num(q.offerSurvivor.maxMs, 1)}) over ${num(q.offerSurvivor.count, 0)} | person-to-person invite → call:incoming on that node, p99 ${num(q.baseline.p99Ms, 1)} ms | ${num(q.p99RatioToBaseline, 2)}× (from the invite: ${num(q.offerSurvivorFromSend.p99Ms, 1)} ms) | p99 ≤ 50 ms | ${mark(t('queue-offer')!.met)} |`,
+      `| | offers to the killed node's agents (before the kill) / after the kill, p99 | ${num(q.offerKilledNode.p99Ms, 1)} / ${num(q.offerAfterKill.p99Ms, 1)} ms | | | | |`,
+      `| | the survivor without the ${q.settleSec} s after the kill (clients reconnecting, timers taken over), p50 / p99 | ${num(q.offerSurvivorSettled.p50Ms, 1)} / ${num(q.offerSurvivorSettled.p99Ms, 1)} ms over ${num(q.offerSurvivorSettled.count, 0)} | | | | |`,
+      `| | calls placed / answered / abandoned; offers (re-offers) | ${num(q.counts.placed, 0)} / ${num(q.counts.answered, 0)} / ${num(q.counts.abandoned, 0)}; ${num(q.counts.offers, 0)} (${num(q.counts.reOffers, 0)}) | end reasons: ${Object.entries(q.counts.endReasons).map(([k, v]) => `${k} ${v}`).join(', ')} | | | |`,
+      `| | invariant violations | ${queueViolations(q)} | | | 0 | ${mark(t('queue-invariants')!.met)} |`,
+      `| | surviving node's CPU per call placed (from the connects to the drain) | ${num(q.survivorCpuMsPerCall, 2)} ms | | | | |`,
+    );
+  } else if (q) rows.push(`| 8 Queue load | | ${q.status} | | | | ${q.status === 'skipped' ? '' : '❌'} |`);
   return rows;
 }
 

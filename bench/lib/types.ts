@@ -7,6 +7,8 @@
 import type { Mode, Sizes } from './modes.js';
 import type { BuildOutput } from './build.js';
 import type { Contention } from './proc.js';
+import type { QueueCounts, QueueInvariants } from './queue-analysis.js';
+import type { Violation } from './queue-timeline.js';
 
 /** A part that depends on work not merged yet reports this instead of numbers. */
 export interface Pending {
@@ -268,6 +270,53 @@ export interface AgentTimersResult {
   pingP50Ms: number;
 }
 
+/**
+ * Part 8, queue load (issue 14): N agents in one queue on two nodes (Redis + PostgreSQL),
+ * calls at a fixed rate, agents changing state at random, the first node SIGKILLed halfway.
+ * Latencies: a call queued while an agent was ready → `call:incoming` at the agent.
+ */
+export interface QueueLoadResult {
+  status: 'ok';
+  agents: number;
+  callers: number;
+  rate: number;
+  durationSec: number;
+  killAtSec: number | null;
+  counts: QueueCounts;
+  invariants: QueueInvariants;
+  /** Calls worth a look that break no invariant (queue-analysis.ts). */
+  observations: Violation[];
+  /** Every invariant held: every violation count is 0. */
+  invariantsHeld: boolean;
+  /** Offers to agents on the surviving node, from the call's enqueue (the target: p99 ≤ 50 ms). */
+  offerSurvivor: LatencySummary;
+  /** Offers to agents on the node that was killed (before the kill). */
+  offerKilledNode: LatencySummary;
+  /** Calls queued after the kill (all on the survivor). */
+  offerAfterKill: LatencySummary;
+  /**
+   * The survivor's offers without the calls queued in the first seconds after the kill
+   * (`settleSec`: its clients reconnect, it takes over the dead node's timers): where the
+   * failover's tail is, not a target.
+   */
+  offerSurvivorSettled: LatencySummary;
+  settleSec: number;
+  offerAll: LatencySummary;
+  /** The survivor's offers from the invite leaving the caller (adds the enqueue round trip). */
+  offerSurvivorFromSend: LatencySummary;
+  /** Calls queued with a ready agent that were never offered (they count with their time to the end). */
+  neverOffered: number;
+  /** Person-to-person invite → callee's `call:incoming` on the survivor, same window. */
+  baseline: LatencySummary;
+  baselineErrors: number;
+  /** offerSurvivorFromSend p99 / baseline p99 (both from the invite leaving the caller). */
+  p99RatioToBaseline: number;
+  unresolvedAfterDrain: number;
+  drainSec: number;
+  /** CPU of the surviving node from the connects to the drain, per call placed (bench only). */
+  survivorCpuMsPerCall?: number;
+}
+
 export interface MachineInfo {
   cpus: number;
   node: string;
@@ -289,6 +338,7 @@ export interface PartResults {
   idleCore: IdleCoreResult | Failed | Skipped;
   push: PushResult | Pending | Failed | Skipped;
   agentTimers: AgentTimersResult | Failed | Skipped;
+  queueLoad: QueueLoadResult | Failed | Skipped;
 }
 
 export type PartKey = keyof PartResults;

@@ -112,7 +112,9 @@ export const agentTimersPart: BenchPart<'agentTimers'> = {
         // RONA: N offers run out together.
         await allReady(agents);
         let marks = agents.map((a) => a.views.length);
-        await Promise.all(agents.map(() => caller.request('call:invite', { to: { queue: QUEUE }, callId: randomUUID() })));
+        const missedCalls = await Promise.all(
+          agents.map(async () => (await caller.request('call:invite', { to: { queue: QUEUE }, callId: randomUUID() })).call.callId),
+        );
         await Promise.all(
           agents.map(async (a, i) => {
             const reserved = await next(a, marks[i]!, (v) => v.state === 'reserved');
@@ -120,6 +122,9 @@ export const agentTimersPart: BenchPart<'agentTimers'> = {
             rona.push(missed.at - reserved.agent.offerDeadline!);
           }),
         );
+        // A missed queue call goes back in line: the caller gives up on those before the next
+        // round, or they would be the first offered when the agents go ready again.
+        await Promise.all(missedCalls.map((callId) => caller.request('call:cancel', { callId }).catch(() => undefined)));
         // Wrap-up: every agent answers, the caller hangs up, N wrap-ups run out together.
         await allReady(agents);
         marks = agents.map((a) => a.views.length);

@@ -9,6 +9,7 @@ import { idleCorePart } from './idle-core.js';
 import { idlePart } from './idle.js';
 import { agentTimersPart } from './agent-timers.js';
 import { pushPart } from './push.js';
+import { queueLoadPart } from './queue-load.js';
 import { reconnectStormPart } from './reconnect-storm.js';
 import { timeToRingPart } from './time-to-ring.js';
 
@@ -19,5 +20,6 @@ export const PARTS: BenchPart<PartKey>[] = [
   timeToRingPart,
   pushPart,
   agentTimersPart,
+  queueLoadPart,
   reconnectStormPart,
 ] as BenchPart<PartKey>[];

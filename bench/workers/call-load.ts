@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
+import { openLoop } from '../lib/open-loop.js';
 import { serveCommands } from '../lib/worker-protocol.js';
 
 interface DeviceSpec {
@@ -162,24 +163,12 @@ serveCommands({
     errorCodes.clear();
     let skipped = 0;
     let placed = 0;
-    const total = Math.round((args.rate * args.durationMs) / 1000);
     loopDelay.reset();
     loopDelay.enable();
     const start = performance.now();
-    await new Promise<void>((resolve) => {
-      let issued = 0;
-      const tick = setInterval(() => {
-        const due = Math.min(total, Math.floor(((performance.now() - start) * args.rate) / 1000));
-        while (issued < due) {
-          issued++;
-          if (place(args.record)) placed++;
-          else skipped++;
-        }
-        if (issued >= total) {
-          clearInterval(tick);
-          resolve();
-        }
-      }, 2);
+    await openLoop(args.rate, args.durationMs, () => {
+      if (place(args.record)) placed++;
+      else skipped++;
     });
     const offeredMs = performance.now() - start;
     const drainUntil = performance.now() + args.drainMs;
