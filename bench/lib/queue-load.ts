@@ -1,6 +1,6 @@
 /**
  * The queue load scenario of issue 14, shared by `npm run bench` (bench/parts/queue-load.ts,
- * the built server bundle) and the acceptance test (tests/integration/cluster/queue-load.test.ts,
+ * the built server bundle) and the acceptance test (tests/load/queue-load.test.ts,
  * the sources): two nodes on one Redis and one PostgreSQL, one queue (longest-idle) with N agent
  * members spread over both nodes, callers placing calls to it at a fixed rate, agents changing
  * state at random, and one node SIGKILLed halfway. Its clients reconnect through their balancer

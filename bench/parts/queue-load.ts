@@ -2,7 +2,7 @@
  * Part 8 — a support queue under load on two nodes (issue 14): N agents in one longest-idle
  * queue, calls at a fixed rate, agents changing state at random, and the first node SIGKILLed
  * halfway. The scenario and its checks are bench/lib/queue-load.ts and queue-analysis.ts (the
- * acceptance test tests/integration/cluster/queue-load.test.ts runs the same at full size).
+ * acceptance test tests/load/queue-load.test.ts runs the same at full size).
  *
  * Measured: the offer latency (a call queued while an agent was ready → `call:incoming` at the
  * agent) on the surviving node, against plain person-to-person time to ring (invite → the

@@ -13,7 +13,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresStorage } from '../../../src/server/store/postgres.js';
+import { PostgresStorage } from '../../src/server/store/postgres.js';
 import {
   briefQueueLoad,
   LOAD_NODE_ENV,
@@ -23,12 +23,12 @@ import {
   violations,
   type QueueLoadSeed,
   type QueueLoadSizes,
-} from '../../../bench/lib/queue-load.js';
-import { startBalancer, type Balancer } from './support/balancer.js';
-import { ClusterHarness } from './support/cluster.js';
-import type { NodeProcess } from './support/node-process.js';
+} from '../../bench/lib/queue-load.js';
+import { startBalancer, type Balancer } from '../integration/cluster/support/balancer.js';
+import { ClusterHarness } from '../integration/cluster/support/cluster.js';
+import type { NodeProcess } from '../integration/cluster/support/node-process.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const worker = (name: string) => path.join(ROOT, 'bench', 'workers', `${name}.ts`);
 
 /**
