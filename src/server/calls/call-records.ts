@@ -5,7 +5,7 @@
  */
 import type { CallView, HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
 import { isQueueCall, type LiveCall } from '../live/types.js';
-import { queueOfParty, queueRecord } from '../queues/queue-call.js';
+import { queueRecord } from '../queues/queue-call.js';
 import type { CallJournalRow, NewHistoryRecord, Storage, UserRow } from '../store/types.js';
 import type { Notifier } from './notifier.js';
 
@@ -102,12 +102,6 @@ export function ringingCall(p: {
  */
 export function recoveredCall(j: CallJournalRow, now: number, ringTimeoutMs: number, lastAliveAt: number | undefined): LiveCall {
   const call = ringingCall({ ...j, now: j.createdAt, ringTimeoutMs });
-  // A queue call still in line: its records say so (the journal keeps the queue as callee).
-  const queue = queueOfParty(j.callee);
-  if (queue && j.answeredAt === null) {
-    Object.assign(call, { queue, queuedAt: j.createdAt, priority: 0, maxWaitAt: null, offeredTo: [], offerSeq: 0, offers: [] });
-    call.callerKind = j.caller.id.startsWith('guest-') ? 'guest' : 'user';
-  }
   if (j.answeredAt === null) return call;
   call.state = 'answered';
   call.answeredAt = j.answeredAt;

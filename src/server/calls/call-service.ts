@@ -24,7 +24,8 @@ import { answerOffer, currentOffer, lateOffer } from '../queues/queue-call.js';
 import type { Storage, UserRow } from '../store/types.js';
 import { CallAccess, goneError } from './call-access.js';
 import { agentAutoAnswerMs, agentBusyReason, busyReason as busyRule, checkRingCap } from './invite-rules.js';
-import { announceRecords, historyRecords, recoveredCall, ringingCall, summary, toView } from './call-records.js';
+import { announceRecords, historyRecords, ringingCall, summary, toView } from './call-records.js';
+import { rebuildCall } from './call-recovery.js';
 import type { CallServiceEvents } from './call-events.js';
 import type { Notifier } from './notifier.js';
 import type { QueueCallHooks } from './queue-hooks.js';
@@ -362,7 +363,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     let restored = 0;
     for (const j of await this.storage.history.unfinishedCalls()) {
       if (await this.live.calls.get(j.callId)) continue;
-      const call = recoveredCall(j, this.now(), this.opts.ringTimeoutMs, opts.lastAliveAt);
+      const call = await rebuildCall(j, this.storage, { now: this.now(), ringTimeoutMs: this.opts.ringTimeoutMs, lastAliveAt: opts.lastAliveAt });
       await this.live.calls.insert(call);
       if (call.state === 'ringing') {
         await this.finish(call.callId, 'failed', 'server_restart');

@@ -30,3 +30,43 @@ it('a queue call waiting when a single node stops ends on restart with the calle
     await second.stop();
   }
 });
+
+it('a queue call answered when a single node stops is restored with the agent as callee and recorded once for each', async () => {
+  const dataDir = tempDir();
+  const first = await startTestServer({ dataDir });
+  const agentId = await first.addUser('rs-agent');
+  await first.storage.agents.setRoles(agentId, ['agent']);
+  await makeQueue(first, 'rs-answered', [[agentId, 1]]);
+  const agent = await connectDevice(first, 'rs-agent', { deviceId: 'rs-agent-desk' });
+  await agent.waitFor('agent:changed', (p) => p.agent.state === 'not-ready');
+  await agent.request('agent:set', { status: { state: 'ready' } });
+  const caller = await connectDevice(first, 'rs-caller2', { deviceId: 'rs-caller2-desk' });
+  const { call } = await caller.request('call:invite', { to: { queue: 'rs-answered' } });
+  await agent.waitFor('call:incoming', (p) => p.call.callId === call.callId);
+  await agent.request('call:accept', { callId: call.callId });
+  await caller.waitFor('call:answered', (p) => p.call.callId === call.callId);
+  caller.close();
+  agent.close();
+  await first.stop();
+
+  const second = await startTestServer({ dataDir });
+  try {
+    const caller2 = await connectDevice(second, 'rs-caller2', { deviceId: 'rs-caller2-desk' });
+    const agent2 = await connectDevice(second, 'rs-agent', { deviceId: 'rs-agent-desk' });
+    const sync = await agent2.request('session:sync', { calls: [call.callId] });
+    expect(sync.calls.map((c) => [c.callId, c.state, c.callee.id])).toEqual([[call.callId, 'answered', agentId]]);
+    await caller2.request('session:sync', { calls: [call.callId] });
+    await agent2.request('call:hangup', { callId: call.callId });
+    await caller2.waitFor('call:ended', (p) => p.call.callId === call.callId);
+    const records = await second.storage.history.recordsForCall(call.callId);
+    // The caller's record has the agent as peer, the agent's the caller.
+    expect(records.map((r) => [r.direction, r.peer.id, r.queueCall?.outcome]).sort()).toEqual([
+      ['incoming', caller2.userId, 'answered'],
+      ['outgoing', agentId, 'answered'],
+    ]);
+    caller2.close();
+    agent2.close();
+  } finally {
+    await second.stop();
+  }
+});
