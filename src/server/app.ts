@@ -26,6 +26,8 @@ import { RateLimits, type LimiterFactory } from './ratelimit.js';
 import { registerRoutes } from './http/routes.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
 import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
+import { WALLBOARD_ROOM } from './socket/wallboard-handlers.js';
+import { WallboardService } from './queues/wallboard.js';
 import { AgentService } from './agents/agent-service.js';
 import { QueueRouter } from './agents/queue-router.js';
 import { SqliteStorage } from './store/sqlite.js';
@@ -232,6 +234,15 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   });
   // Phones without a socket are woken by push when a call rings for them (src/server/push).
   push.service.subscribe(calls);
+  // The supervisors' wallboard: pushed to this node's subscribers (its own poll sees other nodes).
+  const wallboard = new WallboardService({
+    storage,
+    live,
+    log,
+    subscribers: () => io.of('/').adapter.rooms.get(WALLBOARD_ROOM)?.size ?? 0,
+    send: (w) => io.local.to(WALLBOARD_ROOM).emit('wallboard:update', { wallboard: w }),
+  });
+  calls.on('ended', () => wallboard.changed());
   const agents = new AgentService({
     storage,
     live,
@@ -247,7 +258,10 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
       wrapUpExtendSec: config.agentWrapUpExtendSec,
       wrapUpMaxExtensions: config.agentWrapUpMaxExtensions,
     },
-    publish: (agent) => io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent }),
+    publish: (agent) => {
+      io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent });
+      wallboard.changed();
+    },
   });
   const queues = new QueueRouter(storage, live, calls, agents);
   const gateway = new Gateway({
@@ -264,6 +278,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     push: push.registrations,
     agents,
     queues,
+    wallboard,
   });
 
   await cluster?.start({ io, calls, presence, agents });
@@ -286,6 +301,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     shuttingDown ??= (async () => {
       draining = true;
       revocations.stop();
+      wallboard.stop();
       log.info({ reason }, 'draining');
       // Stop accepting new connections; existing ones are told to go elsewhere.
       app.server.close();

@@ -32,6 +32,8 @@ import type { Storage } from '../store/types.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { QueueRouter } from '../agents/queue-router.js';
 import { agentHandlers } from './agent-handlers.js';
+import type { WallboardService } from '../queues/wallboard.js';
+import { wallboardHandlers } from './wallboard-handlers.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -69,6 +71,8 @@ export interface GatewayDeps {
   /** Support agents (docs/agents.md). */
   agents?: AgentService;
   queues?: QueueRouter;
+  /** The supervisors' wallboard (docs/support-line.md). */
+  wallboard?: WallboardService;
 }
 
 /**
@@ -378,11 +382,7 @@ export class Gateway {
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
       ...agentHandlers(storage, this.d.agents),
-      // The wallboard (docs/support-line.md) is not served yet.
-      'wallboard:subscribe': async () => {
-        throw new ProtocolError('not_found', 'the wallboard is not available on this server');
-      },
-      'wallboard:unsubscribe': async () => ({}),
+      ...wallboardHandlers(storage, this.d.wallboard),
       'supervisor:logout': async () => {
         throw new ProtocolError('not_found', 'queue log-out is not available on this server');
       },
