@@ -1,6 +1,7 @@
 /**
- * When the wallboard is recomputed and pushed: at most once per `minIntervalMs` (250 ms:
- * 4 updates a second) and soon after a change. A change (`poke`) runs the job `delayMs` later
+ * When the wallboard is recomputed and pushed: at most once per `minIntervalMs` (280 ms by
+ * default: 4 updates a second, with room for network jitter, so a device never sees 5
+ * inside one second) and soon after a change. A change (`poke`) runs the job `delayMs` later
  * (so the events of one operation, e.g. a call ending and its agent going to wrap-up, make one
  * push), or, when the last run ended less than `minIntervalMs` ago, the moment that interval is
  * over. Pokes during a run make one more run after it. Runs never overlap, and the interval

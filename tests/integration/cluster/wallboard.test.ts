@@ -2,7 +2,7 @@
  * The wallboard on two nodes sharing Redis and PostgreSQL: a supervisor on node A sees a
  * change made on node B within 1 s (A's own poll, no event crosses the nodes), both nodes
  * show the same figures, and each node pushes only to its own subscribers (a broadcast
- * through the Redis adapter would double the rate: updates would come closer than 250 ms).
+ * through the Redis adapter would double the rate: updates would come closer than the 280 ms spacing).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallboard } from '../../../src/shared/protocol/index.js';
@@ -67,7 +67,7 @@ describe('the wallboard on two nodes', () => {
     console.log(`wallboard after a change on node B: seen on node A (poll) ${ms(onA)}; on node B (local) ${ms(onB)}`);
     for (const l of [...onA, ...onB]) expect(l).toBeLessThan(1_000);
 
-    // One node's pushes only: never two updates closer than the 250 ms spacing (a little jitter allowed).
+    // One node's pushes only: never two updates closer than the 280 ms spacing (some jitter allowed).
     for (const d of [supA, supB]) {
       const times = d.events.filter((e) => e.event === 'wallboard:update').map((e) => e.at);
       expect(times.length).toBeGreaterThanOrEqual(moves.length);
