@@ -36,6 +36,8 @@ export interface Sizes {
   push: { invites: number; warmupInvites: number };
   /** Part 7: agents in one queue, and rounds of N simultaneous missed offers + N wrap-ups. */
   agents: { agents: number; rounds: number };
+  /** Part 9: agents in `queues` queues, changing state `rate` times a second for the window, one supervisor watching. */
+  wallboard: { agents: number; queues: number; rate: number; windowSec: number };
 }
 
 /**
@@ -58,6 +60,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         ring: { calls: 2, warmupCalls: 0 },
         push: { invites: 10, warmupInvites: 1 },
         agents: { agents: 3, rounds: 1 },
+        wallboard: { agents: 4, queues: 1, rate: 10, windowSec: 1 },
       };
     case 'quick':
       return {
@@ -68,6 +71,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         ring: { calls: 10, warmupCalls: 1 },
         push: { invites: 200, warmupInvites: 5 },
         agents: { agents: 20, rounds: 5 },
+        wallboard: { agents: 50, queues: 3, rate: 20, windowSec: 10 },
       };
     case 'full': {
       const devices = Math.min(20_000, maxDevicesPerProcess(nofileLimit));
@@ -80,6 +84,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         ring: { calls: 20, warmupCalls: 1 },
         push: { invites: 1_000, warmupInvites: 5 },
         agents: { agents: 50, rounds: 10 },
+        wallboard: { agents: 200, queues: 5, rate: 50, windowSec: 30 },
       };
     }
   }

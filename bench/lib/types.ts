@@ -268,6 +268,23 @@ export interface AgentTimersResult {
   pingP50Ms: number;
 }
 
+/** Part 9, the wallboard: a change → the supervisor's device receives the update showing it. */
+export interface WallboardResult {
+  status: 'ok';
+  agents: number;
+  queues: number;
+  /** Agent state changes per second (open loop). */
+  rate: number;
+  changes: number;
+  updates: number;
+  /** Most `wallboard:update`s the supervisor received in any second (target ≤ 4). */
+  maxUpdatesPerSecond: number;
+  /** Changes no update showed within 3 s of the window's end. */
+  neverShown: number;
+  lateness: LatencySummary;
+  pingP50Ms: number;
+}
+
 export interface MachineInfo {
   cpus: number;
   node: string;
@@ -289,6 +306,7 @@ export interface PartResults {
   idleCore: IdleCoreResult | Failed | Skipped;
   push: PushResult | Pending | Failed | Skipped;
   agentTimers: AgentTimersResult | Failed | Skipped;
+  wallboard?: WallboardResult | Failed | Skipped;
 }
 
 export type PartKey = keyof PartResults;

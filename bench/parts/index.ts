@@ -11,6 +11,7 @@ import { agentTimersPart } from './agent-timers.js';
 import { pushPart } from './push.js';
 import { reconnectStormPart } from './reconnect-storm.js';
 import { timeToRingPart } from './time-to-ring.js';
+import { wallboardPart } from './wallboard.js';
 
 export const PARTS: BenchPart<PartKey>[] = [
   idlePart,
@@ -19,5 +20,6 @@ export const PARTS: BenchPart<PartKey>[] = [
   timeToRingPart,
   pushPart,
   agentTimersPart,
+  wallboardPart,
   reconnectStormPart,
 ] as BenchPart<PartKey>[];
