@@ -30,7 +30,7 @@ import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
 import type { AgentService } from '../agents/agent-service.js';
-import type { QueueRouter } from '../agents/queue-router.js';
+import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
 import type { WallboardService } from '../queues/wallboard.js';
 import { wallboardHandlers } from './wallboard-handlers.js';
@@ -70,7 +70,8 @@ export interface GatewayDeps {
   push?: PushRegistrations;
   /** Support agents (docs/agents.md). */
   agents?: AgentService;
-  queues?: QueueRouter;
+  /** The queue engine (queues/queue-service.ts). */
+  queues?: QueueService;
   /** The supervisors' wallboard (docs/support-line.md). */
   wallboard?: WallboardService;
 }
@@ -322,6 +323,7 @@ export class Gateway {
       },
       'directory:search': async (_socket, req) => {
         const rows = await storage.accounts.searchUsers(req.query?.trim() ?? '', req.limit ?? 50);
+        const queues = this.d.queues ? await this.d.queues.directory(req.query ?? '') : undefined;
         const users = await Promise.all(
           rows.map(async (u) => ({
             id: u.id,
@@ -330,7 +332,7 @@ export class Gateway {
             presence: await presence.get(u.id, u.status),
           })),
         );
-        return { users };
+        return queues ? { users, queues } : { users };
       },
       'settings:update': async (socket, req) => {
         const { userId } = socket.data.ctx;
@@ -347,7 +349,8 @@ export class Gateway {
         if ('queue' in req.to) {
           if (!this.d.queues) throw new ProtocolError('not_found', 'queues are not enabled on this server');
           await this.d.limits.consume('invite', socket.data.ctx.userId);
-          return { call: await this.d.queues.invite(socket.data.ctx, req.to.queue, req.callId) };
+          const opts = { callId: req.callId, callerKind: 'user' as const, roles: socket.data.roles };
+          return { call: await this.d.queues.invite(socket.data.ctx, req.to, opts) };
         }
         return { call: await calls.invite(socket.data.ctx, req) };
       },
