@@ -266,6 +266,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     },
   });
   const queues = new QueueService({ storage, live, calls, agents, notifier, log });
+  wallboard.watch(queues);
   const gateway = new Gateway({
     io,
     storage,
