@@ -143,14 +143,14 @@ describe('wallboard components', () => {
     expect(m).toContain('02:05');
     expect(m).toContain('<td>4</td>');
     expect(m).toContain('sales, support');
-    expect(m).toContain('aria-label="Set Bob Marley not ready"');
-    expect(m).toContain('aria-label="Log Bob Marley out of the queues"');
+    expect(m).toContain('aria-label="Not ready: Bob Marley"');
+    expect(m).toContain('aria-label="Log out Bob Marley from the queues"');
     // Only the reasons a supervisor may force are offered.
     expect(m).toContain('<option value="break" selected="">Break</option><option value="lunch">Lunch</option></select>');
     expect(m).not.toContain('value="logged-out"');
     const offline = row(stats({ state: 'offline', reason: null }));
-    expect(offline).not.toContain('Log Bob Marley out');
-    expect(offline).not.toContain('not ready"');
+    expect(offline).not.toContain('Log out Bob Marley');
+    expect(offline).not.toContain('Not ready: Bob Marley');
   });
 
   it('the page: loading, refused, and live or not', () => {

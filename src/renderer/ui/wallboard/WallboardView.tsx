@@ -233,7 +233,7 @@ export function AgentRow({
               <button
                 type="button"
                 className="btn btn-small btn-secondary"
-                aria-label={`Set ${name} not ready`}
+                aria-label={`Not ready: ${name}`}
                 disabled={!canAct || !reason}
                 onClick={() => void run(() => actions.setAgent(a.agent.user.id, { state: 'not-ready', reason }))}
               >
@@ -245,7 +245,7 @@ export function AgentRow({
             <button
               type="button"
               className="btn btn-small btn-danger-outline"
-              aria-label={`Log ${name} out of the queues`}
+              aria-label={`Log out ${name} from the queues`}
               disabled={!canAct}
               onClick={() => void run(() => actions.logOut(a.agent.user.id))}
             >
