@@ -34,10 +34,10 @@ export interface Sizes {
   ring: { calls: number; warmupCalls: number };
   /** Part 6: invites per push provider (one at a time), after unmeasured warm-up invites. */
   push: { invites: number; warmupInvites: number };
-  /** Part 7: agents in one queue, and rounds of N simultaneous missed offers + N wrap-ups. */
-  agents: { agents: number; rounds: number };
   /** Part 9: agents in `queues` queues, changing state `rate` times a second for the window, one supervisor watching. */
   wallboard: { agents: number; queues: number; rate: number; windowSec: number };
+  /** Part 7: agents in one queue, and rounds of N simultaneous missed offers + N wrap-ups. */
+  agents: { agents: number; rounds: number };
 }
 
 /**
@@ -59,8 +59,8 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 2 },
         ring: { calls: 2, warmupCalls: 0 },
         push: { invites: 10, warmupInvites: 1 },
-        agents: { agents: 3, rounds: 1 },
         wallboard: { agents: 4, queues: 1, rate: 10, windowSec: 1 },
+        agents: { agents: 3, rounds: 1 },
       };
     case 'quick':
       return {
@@ -70,8 +70,8 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 30 },
         ring: { calls: 10, warmupCalls: 1 },
         push: { invites: 200, warmupInvites: 5 },
-        agents: { agents: 20, rounds: 5 },
         wallboard: { agents: 50, queues: 3, rate: 20, windowSec: 10 },
+        agents: { agents: 20, rounds: 5 },
       };
     case 'full': {
       const devices = Math.min(20_000, maxDevicesPerProcess(nofileLimit));
@@ -83,8 +83,8 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 120 },
         ring: { calls: 20, warmupCalls: 1 },
         push: { invites: 1_000, warmupInvites: 5 },
-        agents: { agents: 50, rounds: 10 },
         wallboard: { agents: 200, queues: 5, rate: 50, windowSec: 30 },
+        agents: { agents: 50, rounds: 10 },
       };
     }
   }

@@ -255,19 +255,6 @@ export interface PushResult {
   fcm: PushProviderResult | null;
 }
 
-/** Part 7, agent timers: how late the server's agent timers reach the agent's device. */
-export interface AgentTimersResult {
-  status: 'ok';
-  agents: number;
-  rounds: number;
-  /** Offer deadline → the agent's device receives not-ready (missed) (target: max ≤ 100 ms). */
-  rona: LatencySummary;
-  /** Wrap-up deadline → the agent's device receives the state after wrap-up. */
-  wrapUp: LatencySummary;
-  /** `session:ping` round trip in the same run: the floor of any server → device figure. */
-  pingP50Ms: number;
-}
-
 /** Part 9, the wallboard: a change → the supervisor's device receives the update showing it. */
 export interface WallboardResult {
   status: 'ok';
@@ -282,6 +269,19 @@ export interface WallboardResult {
   /** Changes no update showed within 3 s of the window's end. */
   neverShown: number;
   lateness: LatencySummary;
+  pingP50Ms: number;
+}
+
+/** Part 7, agent timers: how late the server's agent timers reach the agent's device. */
+export interface AgentTimersResult {
+  status: 'ok';
+  agents: number;
+  rounds: number;
+  /** Offer deadline → the agent's device receives not-ready (missed) (target: max ≤ 100 ms). */
+  rona: LatencySummary;
+  /** Wrap-up deadline → the agent's device receives the state after wrap-up. */
+  wrapUp: LatencySummary;
+  /** `session:ping` round trip in the same run: the floor of any server → device figure. */
   pingP50Ms: number;
 }
 
@@ -305,8 +305,8 @@ export interface PartResults {
   timeToAudio: TimeToAudioResult | Pending | Failed | Skipped;
   idleCore: IdleCoreResult | Failed | Skipped;
   push: PushResult | Pending | Failed | Skipped;
-  agentTimers: AgentTimersResult | Failed | Skipped;
   wallboard?: WallboardResult | Failed | Skipped;
+  agentTimers: AgentTimersResult | Failed | Skipped;
 }
 
 export type PartKey = keyof PartResults;

@@ -19,7 +19,7 @@ export const PARTS: BenchPart<PartKey>[] = [
   callSetupPart,
   timeToRingPart,
   pushPart,
-  agentTimersPart,
   wallboardPart,
+  agentTimersPart,
   reconnectStormPart,
 ] as BenchPart<PartKey>[];
