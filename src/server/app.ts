@@ -279,9 +279,9 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     ringTimeoutMs: config.ringTimeoutMs,
     maxDevicesPerUser: config.maxDevicesPerUser,
     push: push.registrations,
+    wallboard,
     agents,
     queues,
-    wallboard,
   });
 
   await cluster?.start({ io, calls, presence, agents });

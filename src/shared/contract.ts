@@ -24,10 +24,10 @@ import {
   MediaSignal,
   PresenceStatus,
   Reason,
+  Wallboard,
   SetStatus,
   UserSummary,
   Username,
-  Wallboard,
 } from './protocol/index.js';
 
 /**

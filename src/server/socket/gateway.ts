@@ -29,11 +29,11 @@ import type { PresenceService } from '../presence.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
+import type { WallboardService } from '../queues/wallboard.js';
+import { wallboardHandlers } from './wallboard-handlers.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
-import type { WallboardService } from '../queues/wallboard.js';
-import { wallboardHandlers } from './wallboard-handlers.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -68,12 +68,12 @@ export interface GatewayDeps {
   maxDevicesPerUser?: number;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
+  /** The supervisors' wallboard (docs/support-line.md). */
+  wallboard?: WallboardService;
   /** Support agents (docs/agents.md). */
   agents?: AgentService;
   /** The queue engine (queues/queue-service.ts). */
   queues?: QueueService;
-  /** The supervisors' wallboard (docs/support-line.md). */
-  wallboard?: WallboardService;
 }
 
 /**
