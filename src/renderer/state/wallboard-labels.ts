@@ -26,6 +26,12 @@ export function longestWaitLabel(since: number | null, now: number): string {
   return since === null ? NO_FIGURE : formatDuration((now - since) / 1000);
 }
 
+/** Time in state, ticking; "—" for an agent offline since the day began (not seen today). */
+export function timeInStateLabel(agent: Pick<AgentStats['agent'], 'state' | 'since'>, now: number, dayStart: number): string {
+  if (agent.state === 'offline' && agent.since <= dayStart) return NO_FIGURE;
+  return formatDuration((now - agent.since) / 1000);
+}
+
 /** Order in which the agent counts are shown: who can take a call first. */
 export const STATE_ORDER: readonly AgentState[] = ['ready', 'reserved', 'on-call', 'wrap-up', 'not-ready', 'offline'];
 

@@ -15,6 +15,7 @@ import {
   describeSupervisorError,
   longestWaitLabel,
   percentLabel,
+  timeInStateLabel,
   secondsLabel,
   supervisorActions,
 } from '../../../src/renderer/state/wallboard-labels.js';
@@ -83,6 +84,10 @@ describe('wallboard labels', () => {
     expect(secondsLabel(null)).toBe('—');
     expect(longestWaitLabel(NOW - 75_000, NOW)).toBe('01:15');
     expect(longestWaitLabel(null, NOW)).toBe('—');
+    expect(timeInStateLabel({ state: 'not-ready', since: NOW - 125_000 }, NOW, NOW - 3_600_000)).toBe('02:05');
+    // Offline since the day began: not seen today, no time to count.
+    expect(timeInStateLabel({ state: 'offline', since: NOW - 3_600_000 }, NOW, NOW - 3_600_000)).toBe('—');
+    expect(timeInStateLabel({ state: 'offline', since: NOW - 60_000 }, NOW, NOW - 3_600_000)).toBe('01:00');
   });
 
   it('members by state, ready first; the day in words', () => {
@@ -136,7 +141,7 @@ describe('wallboard components', () => {
 
   it('an agent row: state with reason, time in state, handled today, queues and the actions', () => {
     const row = (a: AgentStats) =>
-      html(createElement('table', null, createElement('tbody', null, createElement(AgentRow, { a, reasons: REASONS, now: NOW, connected: true, actions: noActions, onError: () => undefined }))));
+      html(createElement('table', null, createElement('tbody', null, createElement(AgentRow, { a, reasons: REASONS, now: NOW, dayStart: NOW - 3_600_000, connected: true, actions: noActions, onError: () => undefined }))));
     const m = row(stats());
     expect(m).toContain('Bob Marley');
     expect(m).toContain('Not ready · Lunch');

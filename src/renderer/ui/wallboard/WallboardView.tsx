@@ -9,10 +9,10 @@ import { useId, useState } from 'react';
 import type { WallboardFeedState } from '../../../shared/contract.js';
 import type { AgentStats, AgentStatus, QueueStats, Reason } from '../../../shared/protocol/index.js';
 import { agentStateLabel } from '../../state/agent-labels.js';
-import { formatDuration } from '../../state/labels.js';
 import {
   agentCounts,
   dayLabel,
+  timeInStateLabel,
   describeSupervisorError,
   forcibleReasons,
   longestWaitLabel,
@@ -78,7 +78,7 @@ export function Wallboard({ feed, actions }: { feed: WallboardFeedState | null; 
           {wb.agents.length === 0 ? (
             <p className="empty">No agents yet.</p>
           ) : (
-            <AgentTable agents={wb.agents} reasons={feed?.reasons ?? []} now={now} connected={feed?.live ?? false} actions={actions} />
+            <AgentTable agents={wb.agents} reasons={feed?.reasons ?? []} now={now} dayStart={wb.dayStart} connected={feed?.live ?? false} actions={actions} />
           )}
         </>
       )}
@@ -127,12 +127,14 @@ export function AgentTable({
   agents,
   reasons,
   now,
+  dayStart,
   connected,
   actions,
 }: {
   agents: AgentStats[];
   reasons: Reason[];
   now: number;
+  dayStart: number;
   connected: boolean;
   actions: AgentActions;
 }) {
@@ -162,7 +164,7 @@ export function AgentTable({
         </thead>
         <tbody>
           {agents.map((a) => (
-            <AgentRow key={a.agent.user.id} a={a} reasons={reasons} now={now} connected={connected} actions={actions} onError={setError} />
+            <AgentRow key={a.agent.user.id} a={a} reasons={reasons} now={now} dayStart={dayStart} connected={connected} actions={actions} onError={setError} />
           ))}
         </tbody>
       </table>
@@ -174,6 +176,7 @@ export function AgentRow({
   a,
   reasons,
   now,
+  dayStart,
   connected,
   actions,
   onError,
@@ -181,6 +184,8 @@ export function AgentRow({
   a: AgentStats;
   reasons: Reason[];
   now: number;
+  /** The wallboard's start of the day: an agent offline since then was not seen today. */
+  dayStart: number;
   connected: boolean;
   actions: AgentActions;
   onError: (msg: string | null) => void;
@@ -213,7 +218,7 @@ export function AgentRow({
       <td data-testid="wallboard-agent-state">
         <span className="agent-dot" aria-hidden="true" /> {agentStateLabel(a.agent, reasons)}
       </td>
-      <td className="agent-time">{formatDuration((now - a.agent.since) / 1000)}</td>
+      <td className="agent-time">{timeInStateLabel(a.agent, now, dayStart)}</td>
       <td>{a.handledToday}</td>
       <td className="small">{a.queues.join(', ')}</td>
       <td>
