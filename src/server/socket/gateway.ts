@@ -34,6 +34,9 @@ import { wallboardHandlers } from './wallboard-handlers.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
+import { supervisorHandlers } from './supervisor-handlers.js';
+import type { GuestTokens } from '../auth/guest-tokens.js';
+import { authenticateGuest, GuestGuard, type GuestSocketData } from './guest-guard.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -47,6 +50,8 @@ export interface SocketData {
   accessExpiresAt: number;
   /** Roles at the handshake (decides whether the agent service hears of this socket's device). */
   roles: Role[];
+  /** A guest from the public web page (guest-guard.ts): every event passes the guard. */
+  guest?: GuestSocketData;
 }
 
 type Handler<E extends ClientEventName> = (
@@ -74,6 +79,8 @@ export interface GatewayDeps {
   agents?: AgentService;
   /** The queue engine (queues/queue-service.ts). */
   queues?: QueueService;
+  /** Guest tokens of the public web page (auth/guest-tokens.ts); no guests when absent. */
+  guests?: GuestTokens;
 }
 
 /**
@@ -94,6 +101,7 @@ export class Gateway {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly handlers: { [E in ClientEventName]: Handler<E> };
+  private readonly guestGuard: GuestGuard | undefined;
   /**
    * One listener per event for all sockets (socket.io calls it with `this` = the socket),
    * instead of one closure per event per socket: ~1.7 KB less heap per connected device
@@ -103,6 +111,16 @@ export class Gateway {
 
   constructor(private readonly d: GatewayDeps) {
     this.handlers = this.createHandlers();
+    this.guestGuard = d.guests && new GuestGuard({
+      guests: d.guests,
+      calls: d.calls,
+      live: d.live,
+      limits: d.limits,
+      invite: (ctx, queueId, callId) => {
+        if (!this.d.queues) throw new ProtocolError('not_found', 'queues are not enabled on this server');
+        return this.d.queues.invite(ctx, { queue: queueId }, { callId, callerKind: 'guest' });
+      },
+    });
     const dispatch = this.dispatch.bind(this);
     this.listeners = CLIENT_EVENT_NAMES.map((event) => [
       event,
@@ -141,6 +159,7 @@ export class Gateway {
       throw new ProtocolError('unauthorized', `handshake: ${describeZodError(parsed.error)}`);
     }
     const auth = parsed.data;
+    if (await authenticateGuest(socket.data, auth, socket.handshake.address, this.d)) return;
     const { user, familyId, expiresAtMs } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
     // The device row is a durable write (a sync) only when something changed: a reconnect
@@ -207,6 +226,7 @@ export class Gateway {
       this.d.io.in(replaced.socketId).disconnectSockets(true);
     }
     this.d.log.debug({ userId: ctx.userId, deviceId: ctx.deviceId, socketId: socket.id }, 'device connected');
+    if (socket.data.guest) return; // no presence, no agent
     await this.d.presence.refresh(ctx.userId);
     if (socket.data.roles.includes('agent')) await this.d.agents?.syncDevices(ctx.userId, true);
   }
@@ -217,6 +237,7 @@ export class Gateway {
     const wasCurrent = await this.d.live.devices.disconnect(ctx.userId, ctx.deviceId, socket.id);
     if (!wasCurrent) return;
     await this.d.calls.deviceLost(ctx.userId, ctx.deviceId);
+    if (socket.data.guest) return;
     await this.d.presence.refresh(ctx.userId);
     if (socket.data.roles.includes('agent')) await this.d.agents?.syncDevices(ctx.userId, true);
   }
@@ -230,7 +251,8 @@ export class Gateway {
       });
       return;
     }
-    if (this.d.tokens.now() >= socket.data.accessExpiresAt) {
+    // A guest's expired token still lets it finish its call (guest-guard.ts).
+    if (!socket.data.guest && this.d.tokens.now() >= socket.data.accessExpiresAt) {
       // The socket outlived its access token: the client refreshes it and reconnects.
       ack({ ok: false, error: { code: 'unauthorized', message: 'access token expired; reconnect with a fresh one' } });
       socket.disconnect(true);
@@ -259,11 +281,17 @@ export class Gateway {
 
   private async run(socket: IoSocket, event: ClientEventName, args: unknown[]): Promise<unknown> {
     await this.d.limits.consume('socketEvents', socket.id);
+    const guard = socket.data.guest ? this.guestGuard : undefined;
+    if (socket.data.guest) {
+      if (!guard) throw new ProtocolError('forbidden', 'guests are not enabled on this server');
+      guard.admit(event);
+    }
     if (args.length !== 1) throw new ProtocolError('bad_request', 'expected exactly one payload object');
     const schema = clientEvents[event].request;
     const parsed = schema.safeParse(args[0]);
     if (!parsed.success) throw new ProtocolError('bad_request', describeZodError(parsed.error));
     const handler = this.handlers[event] as Handler<ClientEventName>;
+    if (guard) return guard.run(socket, event, parsed.data, () => handler(socket, parsed.data));
     return handler(socket, parsed.data);
   }
 
@@ -385,10 +413,8 @@ export class Gateway {
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
       ...agentHandlers(storage, this.d.agents),
+      ...supervisorHandlers(storage, this.d.agents),
       ...wallboardHandlers(storage, this.d.wallboard),
-      'supervisor:logout': async () => {
-        throw new ProtocolError('not_found', 'queue log-out is not available on this server');
-      },
     };
   }
 }
