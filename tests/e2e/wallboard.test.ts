@@ -2,7 +2,7 @@
  * The supervisor's wallboard in real Chromium (issue 14): the page is offered to a supervisor
  * only, shows an agent's change and a caller joining the line live (the longest wait ticking
  * on screen), forces an agent not ready from the page (the agent's own core sees it), counts
- * the abandoned call, and passes axe. Run once in the desktop app (core in the harness's
+ * the abandoned call, logs the agent out of the queues, and passes axe. Run once in the desktop app (core in the harness's
  * host, renderer in Chromium) and once in the web softphone (core in the page).
  */
 import type { Page } from 'playwright-core';
@@ -90,10 +90,16 @@ async function wallboardDay(page: Page, bob: Softphone, caller: Softphone): Prom
   await expectText(page, figure(page, 'support', 'abandoned'), /^1$/);
   await expectText(page, figure(page, 'support', 'waiting'), /^0$/);
   expect(await figure(page, 'support', 'longest-wait').textContent()).toBe('—');
+
+  // Log the agent out of the queues: their core hears it, the page says so and offers no second log-out.
+  await bobRow.getByRole('button', { name: 'Log out Bob Smith from the queues' }).click();
+  await waitForState(bob, (st) => st.agent?.state === 'not-ready' && st.agent.reason === 'logged-out', 5_000, 'bob logged out by the supervisor');
+  await expectText(page, bobRow.getByTestId('wallboard-agent-state'), 'Not ready · Logged out');
+  await bobRow.getByRole('button', { name: 'Log out Bob Smith from the queues' }).waitFor({ state: 'detached' });
 }
 
 describe('the wallboard page', () => {
-  it('desktop app: supervisor only, live figures, force not ready, abandoned counted', async () => {
+  it('desktop app: supervisor only, live figures, force not ready, abandoned counted, log out', async () => {
     const { s, bob, caller } = await setUp();
     server = s;
     // An agent who is no supervisor is not offered the page: the server's answer says so.
