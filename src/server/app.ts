@@ -314,7 +314,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     shuttingDown ??= (async () => {
       draining = true;
       revocations.stop();
-      wallboard.stop();
+      wallboard.close();
       log.info({ reason }, 'draining');
       // Stop accepting new connections; existing ones are told to go elsewhere.
       app.server.close();

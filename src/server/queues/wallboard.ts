@@ -50,6 +50,8 @@ export class WallboardService {
   private readonly pollMs: number;
   private poll: unknown = null;
   private last: Wallboard | null = null;
+  /** The server is shutting down: no more reads of stores that are closing. */
+  private closed = false;
   /** Display names of members with no live agent record (read once). */
   private readonly users = new Map<string, UserSummary>();
 
@@ -73,7 +75,7 @@ export class WallboardService {
 
   /** Something the wallboard shows changed on this node (an agent state, a call, the line). */
   changed(): void {
-    if (this.d.subscribers() > 0) this.throttle.poke();
+    if (!this.closed && this.d.subscribers() > 0) this.throttle.poke();
   }
 
   /** A socket subscribed (it already joined the room): the wallboard now; polling runs. */
@@ -94,8 +96,14 @@ export class WallboardService {
     this.last = null;
   }
 
+  /** Shutdown: stops for good (a late event or subscriber starts nothing). */
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
   private startPolling(): void {
-    if (this.poll !== null) return;
+    if (this.poll !== null || this.closed) return;
     const tick = () => {
       if (this.d.subscribers() === 0) {
         this.stop();
@@ -108,7 +116,7 @@ export class WallboardService {
   }
 
   private async push(): Promise<void> {
-    if (this.d.subscribers() === 0) return;
+    if (this.closed || this.d.subscribers() === 0) return;
     const w = await this.compute();
     if (this.last && sameFigures(this.last, w)) return;
     this.last = w;

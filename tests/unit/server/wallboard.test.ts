@@ -191,6 +191,20 @@ describe('WallboardService', () => {
     expect(t.timers.pending).toBe(0);
   });
 
+  it('closed (shutdown): no poll, no push, whatever happens after', async () => {
+    const subs = { n: 1 };
+    const t = service(subs);
+    await t.wallboard.subscribed();
+    t.wallboard.close();
+    const reads = t.reads.dayCounts;
+    for (const l of t.listeners) l('support');
+    t.wallboard.changed();
+    await t.timers.advance(5_000);
+    expect(t.reads.dayCounts).toBe(reads);
+    expect(t.sent).toHaveLength(0);
+    expect(t.timers.pending).toBe(0);
+  });
+
   it('a socket that went away without unsubscribing stops the poll at its next tick', async () => {
     const subs = { n: 1 };
     const t = service(subs);
