@@ -128,7 +128,7 @@ export class HostBridge {
       'agent.wrapup': async (r) => p.wrapUp(r),
       'agent.extend': async (r) => p.extendWrapUp(r.callId),
       'agent.autoAnswer': async (r) => p.setAutoAnswer(r.autoAnswer),
-      'wallboard.state': async () => this.wallboard.current,
+      'wallboard.state': async () => this.wallboard.interest(),
       'wallboard.watch': async (r) => this.wallboard.watch(r.watching),
       'supervisor.setAgent': async (r) => this.wallboard.setAgent(r.userId, r.status),
       'supervisor.logout': async (r) => this.wallboard.logOut(r.userId),

@@ -4,8 +4,10 @@
  * `wallboard:update`; this module only subscribes while the page is open, keeps the newest
  * wallboard and asks for changes. Nothing here computes a figure or runs a timer.
  *
- * - After every (re)connect, `connected()` asks the server: while the page is open it
- *   subscribes again (a new socket has no subscription); otherwise it sends
+ * - Nothing is asked until a renderer wants the feed (`interest()`: the main window's shell
+ *   does; the guest call page never does, so a guest's socket sends nothing of this).
+ * - Then, and after every (re)connect, `connected()` asks the server: while the page is open
+ *   it subscribes again (a new socket has no subscription); otherwise it sends
  *   `wallboard:unsubscribe`, which has no effect but answers `forbidden` to a
  *   non-supervisor: that is how the UI knows whether to offer the page (`available`).
  *   Roles are the server's (read from its store), never guessed from the token.
@@ -44,6 +46,8 @@ export class WallboardFeed {
   private state: WallboardFeedState = NO_WALLBOARD;
   /** Bumped by every subscribe / unsubscribe / clear: a late answer of an older one is ignored. */
   private epoch = 0;
+  /** A renderer asked for the feed: from then on every connect asks the server. */
+  private interested = false;
 
   constructor(private readonly d: WallboardFeedDeps) {}
 
@@ -51,8 +55,18 @@ export class WallboardFeed {
     return this.state;
   }
 
+  /** A renderer wants the feed (to offer the page): learn now whether we may, if connected. */
+  async interest(): Promise<WallboardFeedState> {
+    if (!this.interested) {
+      this.interested = true;
+      if (this.d.connected()) await this.sync();
+    }
+    return this.state;
+  }
+
   /** The page opened (true) or closed (false). */
   async watch(on: boolean): Promise<WallboardFeedState> {
+    this.interested = true;
     if (on === this.state.watching && (!on || this.state.live)) return this.state;
     this.set({ watching: on, live: false, error: null });
     if (this.d.connected()) await this.sync();
@@ -61,7 +75,7 @@ export class WallboardFeed {
 
   /** The link is up again (or for the first time): re-subscribe, or learn whether we may. */
   async connected(): Promise<void> {
-    await this.sync();
+    if (this.interested) await this.sync();
   }
 
   /** The link dropped: the figures stay on screen, marked not live. */

@@ -217,7 +217,10 @@ export const hostRequests = {
     request: z.object({ autoAnswer: AutoAnswer.omit({ agentMayChange: true }).partial().strict() }).strict(),
     response: AgentView,
   },
-  /** Supervisor: the wallboard as last heard; `wallboard.watch` opens (true) or closes the live feed. */
+  /**
+   * Supervisor: the wallboard as last heard (asking starts the feed: the core then learns at
+   * each connect whether the server allows it); `wallboard.watch` opens or closes the live feed.
+   */
   'wallboard.state': { request: Empty, response: WallboardFeedState },
   'wallboard.watch': { request: z.object({ watching: z.boolean() }).strict(), response: WallboardFeedState },
   /** Supervisor: set another agent's state (force not-ready with a reason, or ready). */

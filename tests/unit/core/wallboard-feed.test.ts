@@ -111,18 +111,33 @@ afterEach(() => {
 });
 
 describe('WallboardFeed', () => {
-  it('a supervisor: offered once the server says so, without subscribing; reasons loaded', async () => {
+  it('nobody asked for it (the guest call page): not a single wallboard request', async () => {
     const r = await rig();
+    await connect(r);
+    expect(r.sent('wallboard:unsubscribe')).toHaveLength(0);
+    expect(r.sent('wallboard:subscribe')).toHaveLength(0);
+    expect(r.sent('agent:reasons')).toHaveLength(0);
+  });
+
+  it('a supervisor: offered once the server says so, without subscribing; reasons loaded; asked again after a reconnect', async () => {
+    const r = await rig();
+    await r.invoke('wallboard.state', {}); // the shell mounts before the link is up
     await connect(r);
     expect(r.last()).toMatchObject({ available: true, watching: false, live: false, wallboard: null, reasons: REASONS });
     expect(r.sent('wallboard:unsubscribe')).toHaveLength(1);
     expect(r.sent('wallboard:subscribe')).toHaveLength(0);
+    r.link().drop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    r.link().open();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.sent('wallboard:unsubscribe')).toHaveLength(2);
   });
 
   it('not a supervisor: not offered, and opening the page says why', async () => {
     const r = await rig(false);
     await connect(r);
-    expect(r.last()).toMatchObject({ available: false, error: null });
+    expect(await r.invoke('wallboard.state', {})).toMatchObject({ available: false, error: null });
+    expect(r.sent('wallboard:unsubscribe')).toHaveLength(1);
     const s = await r.invoke<WallboardFeedState>('wallboard.watch', { watching: true });
     expect(s).toMatchObject({ available: false, watching: true, wallboard: null, error: { code: 'forbidden' } });
   });
@@ -142,7 +157,7 @@ describe('WallboardFeed', () => {
 
     const closed = await r.invoke<WallboardFeedState>('wallboard.watch', { watching: false });
     expect(closed).toMatchObject({ watching: false, wallboard: null });
-    expect(r.sent('wallboard:unsubscribe')).toHaveLength(2);
+    expect(r.sent('wallboard:unsubscribe')).toHaveLength(1);
     r.link().push('wallboard:update', { wallboard: board(newer.at + 1_000, 3) });
     expect(r.last().wallboard).toBeNull();
   });
