@@ -313,8 +313,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const shutdown = (reason = 'server shutting down') => {
     shuttingDown ??= (async () => {
       draining = true;
-      revocations.stop();
       wallboard.close();
+      revocations.stop();
       log.info({ reason }, 'draining');
       // Stop accepting new connections; existing ones are told to go elsewhere.
       app.server.close();
