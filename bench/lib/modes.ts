@@ -36,6 +36,8 @@ export interface Sizes {
   ring: { calls: number; warmupCalls: number };
   /** Part 6: invites per push provider (one at a time), after unmeasured warm-up invites. */
   push: { invites: number; warmupInvites: number };
+  /** Part 9: agents in `queues` queues, changing state `rate` times a second for the window, one supervisor watching. */
+  wallboard: { agents: number; queues: number; rate: number; windowSec: number };
   /** Part 7: agents in one queue, and rounds of N simultaneous missed offers + N wrap-ups. */
   agents: { agents: number; rounds: number };
   /** Part 8: a queue on two nodes, one killed halfway (full = the figures of issue 14). */
@@ -61,6 +63,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 2 },
         ring: { calls: 2, warmupCalls: 0 },
         push: { invites: 10, warmupInvites: 1 },
+        wallboard: { agents: 4, queues: 1, rate: 10, windowSec: 1 },
         agents: { agents: 3, rounds: 1 },
         queueLoad: { agents: 10, callers: 90, rate: 5, durationSec: 4, killAtSec: 2, baselineRate: 2, baselineDevices: 4 },
       };
@@ -72,6 +75,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 30 },
         ring: { calls: 10, warmupCalls: 1 },
         push: { invites: 200, warmupInvites: 5 },
+        wallboard: { agents: 50, queues: 3, rate: 20, windowSec: 10 },
         agents: { agents: 20, rounds: 5 },
         queueLoad: { agents: 100, callers: 450, rate: 25, durationSec: 20, killAtSec: 10, baselineRate: 5, baselineDevices: 10 },
       };
@@ -85,6 +89,7 @@ export function sizesFor(mode: Mode, nofileLimit: number): Sizes {
         idleCore: { windowSec: 120 },
         ring: { calls: 20, warmupCalls: 1 },
         push: { invites: 1_000, warmupInvites: 5 },
+        wallboard: { agents: 200, queues: 5, rate: 50, windowSec: 30 },
         agents: { agents: 50, rounds: 10 },
         queueLoad: { agents: 200, callers: 900, rate: 50, durationSec: 60, killAtSec: 30, baselineRate: 5, baselineDevices: 20 },
       };

@@ -94,6 +94,17 @@ export function evaluateTargets(r: BenchResults): TargetCheck[] {
         : p.status,
     met: p.status === 'ok' ? p.p99Ms <= 50 && p.apns.missing === 0 : p.status === 'pending' ? null : false,
   });
+  const w = r.wallboard;
+  out.push({
+    id: 'wallboard',
+    label: 'Wallboard: agent state change → the supervisor receives the update showing it; updates per second',
+    target: 'every change ≤ 1 s, ≤ 4 updates a second',
+    value:
+      w?.status === 'ok'
+        ? `max ${num(w.lateness.maxMs, 0)} ms, p50 ${num(w.lateness.p50Ms, 0)} ms over ${num(w.changes, 0)} changes; at most ${w.maxUpdatesPerSecond} updates in a second`
+        : (w?.status ?? 'missing'),
+    met: w?.status === 'ok' ? w.neverShown === 0 && w.lateness.count > 0 && w.lateness.maxMs <= 1_000 && w.maxUpdatesPerSecond <= 4 : w?.status === 'skipped' ? null : false,
+  });
   const a = r.agentTimers;
   out.push({
     id: 'rona',
@@ -203,6 +214,13 @@ function mainTable(r: BenchResults): string[] {
   } else {
     rows.push(`| 6 Push | | ${p.status}${p.status === 'pending' ? ` (${p.reason})` : ''} | | | | ${p.status === 'pending' ? '⏳' : '❌'} |`);
   }
+  const w = r.wallboard;
+  if (w?.status === 'ok') {
+    rows.push(
+      `| 9 Wallboard (${w.agents} agents in ${w.queues} queues, ${num(w.rate, 0)} changes/s) | agent change → update on the supervisor's device, p50 / p99 (max) | ${num(w.lateness.p50Ms, 0)} / ${num(w.lateness.p99Ms, 0)} ms (${num(w.lateness.maxMs, 0)}) | ping round trip p50 ${num(w.pingP50Ms, 2)} ms | | every change ≤ 1 s | ${mark(t('wallboard')!.met)} |`,
+      `| | updates received / most in any second / changes never shown | ${num(w.updates, 0)} / ${w.maxUpdatesPerSecond} / ${w.neverShown} | | | ≤ 4 a second | |`,
+    );
+  } else if (w) rows.push(`| 9 Wallboard | | ${w.status} | | | | ${w.status === 'skipped' ? '' : '❌'} |`);
   const a = r.agentTimers;
   if (a.status === 'ok') {
     rows.push(

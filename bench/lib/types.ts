@@ -257,6 +257,23 @@ export interface PushResult {
   fcm: PushProviderResult | null;
 }
 
+/** Part 9, the wallboard: a change → the supervisor's device receives the update showing it. */
+export interface WallboardResult {
+  status: 'ok';
+  agents: number;
+  queues: number;
+  /** Agent state changes per second (open loop). */
+  rate: number;
+  changes: number;
+  updates: number;
+  /** Most `wallboard:update`s the supervisor received in any second (target ≤ 4). */
+  maxUpdatesPerSecond: number;
+  /** Changes no update showed within 3 s of the window's end. */
+  neverShown: number;
+  lateness: LatencySummary;
+  pingP50Ms: number;
+}
+
 /** Part 7, agent timers: how late the server's agent timers reach the agent's device. */
 export interface AgentTimersResult {
   status: 'ok';
@@ -337,6 +354,7 @@ export interface PartResults {
   timeToAudio: TimeToAudioResult | Pending | Failed | Skipped;
   idleCore: IdleCoreResult | Failed | Skipped;
   push: PushResult | Pending | Failed | Skipped;
+  wallboard?: WallboardResult | Failed | Skipped;
   agentTimers: AgentTimersResult | Failed | Skipped;
   queueLoad: QueueLoadResult | Failed | Skipped;
 }

@@ -12,6 +12,7 @@ import { pushPart } from './push.js';
 import { queueLoadPart } from './queue-load.js';
 import { reconnectStormPart } from './reconnect-storm.js';
 import { timeToRingPart } from './time-to-ring.js';
+import { wallboardPart } from './wallboard.js';
 
 export const PARTS: BenchPart<PartKey>[] = [
   idlePart,
@@ -19,6 +20,7 @@ export const PARTS: BenchPart<PartKey>[] = [
   callSetupPart,
   timeToRingPart,
   pushPart,
+  wallboardPart,
   agentTimersPart,
   queueLoadPart,
   reconnectStormPart,

@@ -19,8 +19,10 @@ import {
 } from '../shared/contract.js';
 import { ProtocolError } from '../shared/protocol/index.js';
 import { Emitter } from './emitter.js';
+import { silentLogger } from './ports.js';
 import type { SettingsStore } from './settings.js';
 import { errorBody, type Softphone } from './softphone.js';
+import { WallboardFeed } from './wallboard-feed.js';
 
 export interface HostHooks {
   info: HostInfo;
@@ -36,6 +38,8 @@ const ok = { ok: true } as const;
 export class HostBridge {
   private readonly events = new Emitter<BridgeEvents>();
   private readonly handlers: Handlers;
+  /** The supervisor's wallboard (subscribed only while the renderer's page is open). */
+  readonly wallboard: WallboardFeed;
 
   constructor(
     readonly phone: Softphone,
@@ -48,6 +52,16 @@ export class HostBridge {
     phone.on('media-wanted', (m) => this.events.emit('call.media', { ...m, media: 'wanted' }));
     phone.on('media-released', ({ callId }) => this.events.emit('call.media', { callId, media: 'released' }));
     phone.on('auto-answered', (p) => this.events.emit('call.auto-answered', p));
+    this.wallboard = new WallboardFeed({
+      now: () => Date.now(),
+      request: (event, payload) => phone.request(event, payload),
+      connected: () => phone.connected,
+      changed: (s) => this.events.emit('wallboard', s),
+      log: silentLogger,
+    });
+    phone.on('wallboard', (w) => this.wallboard.update(w));
+    phone.on('connection', (c) => (c === 'connected' ? void this.wallboard.connected() : this.wallboard.disconnected()));
+    phone.on('state', (s) => s.phase !== 'signed-in' && this.wallboard.clear());
     this.handlers = this.createHandlers();
   }
 
@@ -114,6 +128,10 @@ export class HostBridge {
       'agent.wrapup': async (r) => p.wrapUp(r),
       'agent.extend': async (r) => p.extendWrapUp(r.callId),
       'agent.autoAnswer': async (r) => p.setAutoAnswer(r.autoAnswer),
+      'wallboard.state': async () => this.wallboard.interest(),
+      'wallboard.watch': async (r) => this.wallboard.watch(r.watching),
+      'supervisor.setAgent': async (r) => this.wallboard.setAgent(r.userId, r.status),
+      'supervisor.logout': async (r) => this.wallboard.logOut(r.userId),
     };
   }
 }

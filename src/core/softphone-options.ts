@@ -1,5 +1,5 @@
 /** What a host gives the softphone core, and what the core tells it (events). */
-import type { HistoryRecord, MediaSignal, PresenceStatus, DeviceKind } from '../shared/protocol/index.js';
+import type { HistoryRecord, MediaSignal, PresenceStatus, DeviceKind, Wallboard } from '../shared/protocol/index.js';
 import type { CallInfo, ConnectionState, SessionState } from '../shared/contract.js';
 import type { AgentDeskState } from './agent-desk.js';
 import type { Fetch } from './api-client.js';
@@ -68,4 +68,6 @@ export interface SoftphoneEvents extends Record<string, unknown> {
   'auto-answered': { callId: string };
   /** The user's agent desk changed (server push, ack, refresh); `agent: null` for non-agents. */
   agent: AgentDeskState;
+  /** A `wallboard:update` push (supervisors subscribed through wallboard-feed.ts). */
+  wallboard: Wallboard;
 }

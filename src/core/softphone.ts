@@ -370,6 +370,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     s.on('settings:changed', (account) => this.update({ account }), invalid);
     s.on('history:added', ({ record, missedCount }) => this.onHistoryAdded(record, missedCount), invalid);
     s.on('agent:changed', ({ agent }) => this.desk.apply(agent), invalid);
+    s.on('wallboard:update', ({ wallboard }) => this.emit('wallboard', wallboard), invalid);
     s.on(
       'session:shutdown',
       ({ reconnectAfterMs }) => {
@@ -461,7 +462,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   // ───────────────────────────── state ─────────────────────────────
 
-  private request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>> {
+  request<E extends ClientEventName>(event: E, payload: ClientRequest<E>): Promise<ClientResponse<E>> {
     return this.conn.request(event, payload);
   }
 

@@ -28,6 +28,8 @@ import { registerRoutes } from './http/routes.js';
 import { registerGuestRoutes } from './http/guest-routes.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
 import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
+import { WALLBOARD_ROOM } from './socket/wallboard-handlers.js';
+import { WallboardService } from './queues/wallboard.js';
 import { AgentService } from './agents/agent-service.js';
 import { QueueService } from './queues/queue-service.js';
 import { SqliteStorage } from './store/sqlite.js';
@@ -243,6 +245,15 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   });
   // Phones without a socket are woken by push when a call rings for them (src/server/push).
   push.service.subscribe(calls);
+  // The supervisors' wallboard: pushed to this node's subscribers (its own poll sees other nodes).
+  const wallboard = new WallboardService({
+    storage,
+    live,
+    log,
+    subscribers: () => io.of('/').adapter.rooms.get(WALLBOARD_ROOM)?.size ?? 0,
+    send: (w) => io.local.to(WALLBOARD_ROOM).emit('wallboard:update', { wallboard: w }),
+  });
+  calls.on('ended', () => wallboard.changed());
   const agents = new AgentService({
     storage,
     live,
@@ -258,9 +269,13 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
       wrapUpExtendSec: config.agentWrapUpExtendSec,
       wrapUpMaxExtensions: config.agentWrapUpMaxExtensions,
     },
-    publish: (agent) => io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent }),
+    publish: (agent) => {
+      io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent });
+      wallboard.changed();
+    },
   });
   const queues = new QueueService({ storage, live, calls, agents, notifier, log });
+  wallboard.watch(queues);
   const gateway = new Gateway({
     io,
     storage,
@@ -273,6 +288,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     ringTimeoutMs: config.ringTimeoutMs,
     maxDevicesPerUser: config.maxDevicesPerUser,
     push: push.registrations,
+    wallboard,
     agents,
     queues,
     guests,
@@ -297,6 +313,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
   const shutdown = (reason = 'server shutting down') => {
     shuttingDown ??= (async () => {
       draining = true;
+      wallboard.close();
       revocations.stop();
       queues.close();
       log.info({ reason }, 'draining');

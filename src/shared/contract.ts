@@ -24,6 +24,7 @@ import {
   MediaSignal,
   PresenceStatus,
   Reason,
+  Wallboard,
   SetStatus,
   UserSummary,
   Username,
@@ -133,6 +134,23 @@ export const SessionState = z.object({
 });
 export type SessionState = z.infer<typeof SessionState>;
 
+/** The supervisor's wallboard as the core last heard it (src/core/wallboard-feed.ts). */
+export const WallboardFeedState = z.object({
+  /** The server lets this user see the wallboard (supervisor role); the page is offered then. */
+  available: z.boolean(),
+  /** The page is open: the core is subscribed and the server pushes updates. */
+  watching: z.boolean(),
+  /** Subscribed on the current connection: the figures are current (false: last known). */
+  live: z.boolean(),
+  wallboard: Wallboard.nullable(),
+  /** Not-ready reason codes a supervisor may force (system ones too, for labels). */
+  reasons: z.array(Reason),
+  /** Server clock − this device's clock (ms): times in state and waits tick on the server's clock. */
+  clockOffsetMs: z.number().int(),
+  error: ErrorBody.nullable(),
+});
+export type WallboardFeedState = z.infer<typeof WallboardFeedState>;
+
 const Empty = z.object({}).strict();
 const CallRef = z.object({ callId: Id }).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -199,6 +217,16 @@ export const hostRequests = {
     request: z.object({ autoAnswer: AutoAnswer.omit({ agentMayChange: true }).partial().strict() }).strict(),
     response: AgentView,
   },
+  /**
+   * Supervisor: the wallboard as last heard (asking starts the feed: the core then learns at
+   * each connect whether the server allows it); `wallboard.watch` opens or closes the live feed.
+   */
+  'wallboard.state': { request: Empty, response: WallboardFeedState },
+  'wallboard.watch': { request: z.object({ watching: z.boolean() }).strict(), response: WallboardFeedState },
+  /** Supervisor: set another agent's state (force not-ready with a reason, or ready). */
+  'supervisor.setAgent': { request: z.object({ userId: Id, status: AgentStatus }).strict(), response: AgentView },
+  /** Supervisor: log an agent out of the queues (audited on the server). */
+  'supervisor.logout': { request: z.object({ userId: Id }).strict(), response: AgentView },
 } as const;
 
 export type HostRequestName = keyof typeof hostRequests;
@@ -231,6 +259,8 @@ export const hostEvents = {
   ]),
   /** The core answered this call by itself (agent auto-answer): play the zip tone. */
   'call.auto-answered': z.object({ callId: Id }),
+  /** The supervisor's wallboard changed (a push, a (re)subscription, the role learnt). */
+  wallboard: WallboardFeedState,
 } as const;
 
 export type HostEventName = keyof typeof hostEvents;

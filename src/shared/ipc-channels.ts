@@ -8,5 +8,5 @@ export const IPC = {
   event: 'softphone:event',
 } as const;
 
-export const HOST_EVENT_NAME_LIST = ['session', 'call.signal', 'presence', 'command', 'call.media', 'call.auto-answered'] as const;
+export const HOST_EVENT_NAME_LIST = ['session', 'call.signal', 'presence', 'command', 'call.media', 'call.auto-answered', 'wallboard'] as const;
 export type HostEventNameFromList = (typeof HOST_EVENT_NAME_LIST)[number];

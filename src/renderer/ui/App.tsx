@@ -21,8 +21,10 @@ import { HistoryView } from './views/HistoryView.js';
 import { LoginView } from './views/LoginView.js';
 import { SettingsView } from './views/SettingsView.js';
 import { useNow } from './use-now.js';
+import { useWallboardFeed } from './wallboard/use-wallboard.js';
+import { WallboardView } from './wallboard/WallboardView.js';
 
-type View = 'contacts' | 'history' | 'settings' | 'call';
+type View = 'contacts' | 'history' | 'settings' | 'call' | 'wallboard';
 
 /** A target a tel:/softphone: link filled in; `seq` tells two links to the same target apart. */
 export interface DialPrefill {
@@ -86,6 +88,9 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
   const [answering, setAnswering] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
   const { primary, others, markInvolved } = useCallPane(session, dismissed, preferred);
+  // Supervisors: the server said this user may see the wallboard (src/core/wallboard-feed.ts).
+  const wallboard = useWallboardFeed(api);
+  const supervisor = wallboard?.available === true;
   const incoming = session.calls.find((c) => c.local === 'ringing-in');
   const activeHere = session.calls.find((c) => c.local === 'active' && !c.held);
 
@@ -108,7 +113,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
     lastPrimary.current = primary?.callId ?? null;
   }, [primary]);
 
-  const current: View = view === 'call' && !primary ? 'contacts' : view;
+  const current: View = (view === 'call' && !primary) || (view === 'wallboard' && !supervisor) ? 'contacts' : view;
 
   // When the focused control disappeared (a call pane closed), put focus on the new view's heading.
   useEffect(() => {
@@ -223,6 +228,8 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
       );
   } else if (current === 'history') {
     content = <HistoryView session={session} onDial={dial} />;
+  } else if (current === 'wallboard') {
+    content = <WallboardView feed={wallboard} />;
   } else if (current === 'settings') {
     content = <SettingsView session={session} />;
   } else {
@@ -231,7 +238,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
 
   return (
     <div className="app">
-      <Sidebar session={session} view={current} onView={navigate} onError={setNotice} />
+      <Sidebar session={session} view={current} onView={navigate} onError={setNotice} supervisor={supervisor} />
       <main className="main" ref={mainRef}>
         {notice && (
           <div className="alert alert-error notice" role="alert">
@@ -302,11 +309,13 @@ function Sidebar({
   view,
   onView,
   onError,
+  supervisor,
 }: {
   session: SessionState;
   view: View;
   onView: (v: View) => void;
   onError: (msg: string) => void;
+  supervisor: boolean;
 }) {
   const { api } = useServices();
   const statusId = useId();
@@ -323,7 +332,7 @@ function Sidebar({
   }
 
   // The badge is outside the button so the button's name stays "History"; it describes the button instead.
-  const nav = (v: View, label: string, icon: 'contacts' | 'history' | 'settings', badge?: ReactNode) => (
+  const nav = (v: View, label: string, icon: 'contacts' | 'history' | 'settings' | 'signal', badge?: ReactNode) => (
     <li className="nav-entry">
       <button
         type="button"
@@ -380,6 +389,7 @@ function Sidebar({
               </span>
             ) : null,
           )}
+          {supervisor && nav('wallboard', 'Wallboard', 'signal')}
           {nav('settings', 'Settings', 'settings')}
         </ul>
       </nav>

@@ -29,6 +29,8 @@ import type { PresenceService } from '../presence.js';
 import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
+import type { WallboardService } from '../queues/wallboard.js';
+import { wallboardHandlers } from './wallboard-handlers.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
@@ -71,6 +73,8 @@ export interface GatewayDeps {
   maxDevicesPerUser?: number;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
+  /** The supervisors' wallboard (docs/support-line.md). */
+  wallboard?: WallboardService;
   /** Support agents (docs/agents.md). */
   agents?: AgentService;
   /** The queue engine (queues/queue-service.ts). */
@@ -412,11 +416,7 @@ export class Gateway {
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
       ...agentHandlers(storage, this.d.agents),
       ...supervisorHandlers(storage, this.d.agents),
-      // The wallboard (docs/support-line.md) is not served yet.
-      'wallboard:subscribe': async () => {
-        throw new ProtocolError('not_found', 'the wallboard is not available on this server');
-      },
-      'wallboard:unsubscribe': async () => ({}),
+      ...wallboardHandlers(storage, this.d.wallboard),
     };
   }
 }
