@@ -10,6 +10,7 @@
 import type { Softphone } from '../../core/softphone.js';
 import type { CoreLogger } from '../../core/ports.js';
 import { silentLogger } from '../../core/ports.js';
+import { incomingCallText } from '../../shared/call-words.js';
 import type { CallInfo } from '../../shared/contract.js';
 import type { MainWindowPort, NotificationHandle, NotifierPort, RingingWindowPort } from './ports.js';
 
@@ -30,12 +31,12 @@ export const INCOMING_ACTIONS = [
   { key: 'decline', label: 'Decline' },
 ] as const;
 
+/** The words are the renderer's too (src/shared/call-words.ts): queue, caller, "via web", waited. */
 export function incomingCallNotice(call: CallInfo) {
   return {
     tag: `call-${call.callId}`,
     kind: 'incoming-call' as const,
-    title: 'Incoming call',
-    body: `${call.peer.displayName} (${call.peer.username})`,
+    ...incomingCallText(call),
     actions: INCOMING_ACTIONS.map((a) => ({ ...a })),
     urgency: 'critical' as const,
     persistent: true,

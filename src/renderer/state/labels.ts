@@ -23,14 +23,7 @@ export function missedCallsLabel(count: number): string {
   return count === 1 ? '1 missed call' : `${count} missed calls`;
 }
 
-/** "mm:ss", or "h:mm:ss" past an hour. */
-export function formatDuration(totalSec: number): string {
-  const s = Math.max(0, Math.floor(totalSec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${String(m).padStart(2, '0')}:${sec}`;
-}
+export { formatDuration } from '../../shared/call-words.js';
 
 /** What the caller sees for an outgoing call that is ringing or ended without an answer. */
 export function outgoingStatus(call: CallInfo): { label: string; detail?: string } {

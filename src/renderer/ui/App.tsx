@@ -267,6 +267,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
             call={incoming}
             otherCall={activeHere}
             busy={answering}
+            clockOffsetMs={session.agentClockOffsetMs ?? 0}
             onAnswer={() => void answer(incoming)}
             onDecline={() => void act(() => api.invoke('call.decline', { callId: incoming.callId }))}
           />

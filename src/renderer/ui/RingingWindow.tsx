@@ -38,6 +38,7 @@ export function RingingWindow() {
           call={call}
           otherCall={active}
           busy={busy}
+          clockOffsetMs={session?.agentClockOffsetMs ?? 0}
           onAnswer={() =>
             // The core holds the call in progress first (call waiting).
             void run(() => api.invoke('call.answer', { callId: call.callId }))
