@@ -23,6 +23,7 @@ import {
   type PresenceStatus,
   type SetStatus,
   type DirectoryEntry,
+  type DirectoryQueue,
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
@@ -259,6 +260,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
 
   search(query: string): Promise<DirectoryEntry[]> {
     return this.presence.search(query);
+  }
+
+  /** People and queues (a queue is dialled with `dial({queue})`, like anyone). */
+  directory(query: string): Promise<{ users: DirectoryEntry[]; queues: DirectoryQueue[] }> {
+    return this.presence.directory(query);
   }
 
   async setAccount(patch: Partial<AccountSettings>): Promise<AccountSettings> {

@@ -1,6 +1,6 @@
 /** Words and formats shared by the views. */
 import type { CallInfo, ConnectionState } from '../../shared/contract.js';
-import type { HistoryRecord, PresenceStatus, SetStatus } from '../../shared/protocol/index.js';
+import type { DirectoryQueue, HistoryRecord, PresenceStatus, SetStatus } from '../../shared/protocol/index.js';
 
 export const STATUS_LABELS: Record<SetStatus, string> = {
   available: 'Available',
@@ -24,6 +24,13 @@ export function missedCallsLabel(count: number): string {
 }
 
 export { formatDuration } from '../../shared/call-words.js';
+
+/** A queue in the directory: "2 of 3 agents ready · 1 waiting", "No agents logged in". */
+export function queueAvailability(q: Pick<DirectoryQueue, 'agentsLoggedIn' | 'agentsReady' | 'waiting'>): string {
+  const agents =
+    q.agentsLoggedIn === 0 ? 'No agents logged in' : `${q.agentsReady} of ${q.agentsLoggedIn} ${q.agentsLoggedIn === 1 ? 'agent' : 'agents'} ready`;
+  return q.waiting > 0 ? `${agents} · ${q.waiting} waiting` : agents;
+}
 
 /** What the caller sees for an outgoing call that is ringing or ended without an answer. */
 export function outgoingStatus(call: CallInfo): { label: string; detail?: string } {
