@@ -7,6 +7,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { incomingCallNotice } from '../../../src/main/app/incoming-call-alerts.js';
+import { callAnnouncement } from '../../../src/renderer/ui/Announcer.js';
 import { IncomingCall } from '../../../src/renderer/ui/call/IncomingCall.js';
 import { incomingCallText, queueCallDetail, waitedSec } from '../../../src/shared/call-words.js';
 import type { CallInfo } from '../../../src/shared/contract.js';
@@ -105,5 +106,12 @@ describe('IncomingCall card', () => {
 
   it('a person-to-person call reads as before', () => {
     expect(card(ringing())).toContain('Bob is calling you.');
+  });
+});
+
+describe('screen reader announcement', () => {
+  it('an offer says the queue, "via web" and the wait; a person-to-person call as before', () => {
+    expect(callAnnouncement(offer(), undefined)).toBe('Incoming call from Web caller: Support · via web · waited 01:12');
+    expect(callAnnouncement(ringing(), undefined)).toBe('Incoming call from Bob');
   });
 });
