@@ -31,10 +31,14 @@ export const INCOMING_ACTIONS = [
   { key: 'decline', label: 'Decline' },
 ] as const;
 
-/** The words are the renderer's too (src/shared/call-words.ts): queue, caller, "via web", waited. */
+/**
+ * The words are the renderer's too (src/shared/call-words.ts): queue, caller, "via web", waited.
+ * Each offer of a queue call has its own tag: a notifier that replaces by tag (freedesktop) must
+ * not let the closing of the previous offer's notification close the next one's.
+ */
 export function incomingCallNotice(call: CallInfo) {
   return {
-    tag: `call-${call.callId}`,
+    tag: call.offer ? `call-${call.callId}-${call.offer.seq}` : `call-${call.callId}`,
     kind: 'incoming-call' as const,
     ...incomingCallText(call),
     actions: INCOMING_ACTIONS.map((a) => ({ ...a })),
