@@ -137,7 +137,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
   );
 
   const act = useCallback(
-    async (what: () => Promise<unknown>, context: 'call' | 'answer' = 'call') => {
+    async (what: () => Promise<unknown>, context: 'call' | 'answer' | 'offer' = 'call') => {
       setNotice(null);
       try {
         await what();
@@ -157,7 +157,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
       markInvolved(call.callId);
       setPreferred(call.callId);
       setView('call');
-    }, 'answer');
+    }, call.offer ? 'offer' : 'answer');
     setAnswering(false);
   }
 

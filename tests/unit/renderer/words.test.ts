@@ -20,6 +20,11 @@ describe('describeError', () => {
     expect(describeError(err('conflict', 'the call was answered on another device'), 'answer')).toBe('The call was answered on another device.');
     expect(describeError(err('bad_request', 'you cannot call yourself'), 'dial')).toBe("You can't call yourself.");
     expect(describeError(err('gone'))).toBe('The call has already ended.');
+    // A queue offer another agent took (or whose caller left) is not "answered on another device".
+    for (const code of ['conflict', 'gone', 'not_found']) {
+      expect(describeError(err(code), 'offer')).toBe('The call is no longer yours to answer: another agent took it, or the caller hung up.');
+    }
+    expect(describeError(err('busy'), 'offer', { peerName: 'Bob' })).toBe('Bob is busy.');
     expect(describeError(undefined)).toBe('Something went wrong.');
     expect(describeError({})).toBe('Something went wrong.');
   });
