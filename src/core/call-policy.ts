@@ -118,7 +118,10 @@ export class CallPolicy {
 
   async decline(callId: string): Promise<void> {
     this.cancelAutoAnswer(callId);
+    const offer = this.d.calls.findCall(callId)?.offer;
     const { call } = await this.d.request('call:decline', { callId });
+    // A queue offer declined here is over here: the call goes back in line, not to this device.
+    if (offer) return this.d.calls.offerEnded({ callId, seq: offer.seq });
     const info = this.d.calls.applyView(call);
     // Declined here: this device stops ringing even if others still ring.
     if (info.local === 'ringing-in') this.d.calls.setCall({ ...info, local: 'elsewhere' });

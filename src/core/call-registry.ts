@@ -3,12 +3,19 @@
  * (never backwards, a declined call does not ring again), raises `ring` /
  * `ring-stopped` and the media events, and runs the calls' timers: the
  * ringing safety net, the removal of ended calls after a linger, and the
- * ring-loss timer that ends ringing calls when signaling stays lost.
+ * ring-loss timer that ends ringing calls when signaling stays lost. Queue offers
+ * (queue-offers.ts) ring until their offer's deadline and are let go quietly when they end.
  */
 import type { CallInfo, MediaWanted, SessionState } from '../shared/contract.js';
-import { ProtocolError, type CallView } from '../shared/protocol/index.js';
+import { ProtocolError, type CallView, type MediaSignal } from '../shared/protocol/index.js';
 import { toCallInfo } from './call-model.js';
 import type { Timers } from './ports.js';
+import { OfferBook, isPendingOffer, ringDeadlineOf } from './queue-offers.js';
+
+/** A call that rings past its deadline with no word from the server ends here this much later. */
+const RING_SAFETY_MS = 5_000;
+/** The same for a queue offer, whose deadline is on the server's clock (the agent's clock offset). */
+const OFFER_SAFETY_MS = 1_000;
 
 /**
  * What media this device should run for a call: `preparing` = get ready before the call is
@@ -48,6 +55,7 @@ export class CallRegistry {
   private readonly callTimers = new Map<string, unknown>();
   /** Incoming calls the user is answering here (the answer is on its way to the server). */
   private readonly answering = new Set<string>();
+  private readonly offers = new OfferBook();
 
   constructor(
     private readonly o: CallRegistryOptions,
@@ -87,6 +95,7 @@ export class CallRegistry {
   releaseAll(): void {
     for (const { callId } of this.mediaWanted()) this.h.emit('media-released', { callId });
     this.answering.clear();
+    this.offers.clear();
   }
 
   private mediaStage(c: CallInfo): MediaStage | null {
@@ -134,9 +143,16 @@ export class CallRegistry {
   applyView(view: CallView, overrides: Partial<CallInfo> = {}): CallInfo {
     const user = this.h.state().user;
     if (!user) throw new ProtocolError('unauthorized', 'not signed in');
-    const previous = this.findCall(view.callId);
+    let previous = this.findCall(view.callId);
     // Hung up here, the server not told yet: the call is over for this device.
     if (this.h.hungUpHere(view.callId) && view.state !== 'ended') return previous ?? toCallInfo(view, user.id, this.o.deviceId);
+    const offer = this.offers.verdict(view, previous, user.id);
+    if (offer === 'stale') return previous ?? toCallInfo(view, user.id, this.o.deviceId);
+    if (offer === 'new-offer' && previous) {
+      // Offered again (it rang out or was declined here): a new ring, not the old call revived.
+      this.drop(previous.callId);
+      previous = undefined;
+    }
     // Never move a call backwards (a late "ringing" after "answered").
     if (previous?.local === 'ended') return previous;
     if (previous && view.state === 'ringing' && previous.state === 'answered') return previous;
@@ -149,21 +165,50 @@ export class CallRegistry {
     return info;
   }
 
+  /**
+   * `call:offer-ended`: the offer `seq` stopped ringing here while the call goes on. The call
+   * leaves this device quietly: no missed call (the line's call is not the agent's, and the
+   * server records none for an agent who only missed an offer), no ended-call screen.
+   */
+  offerEnded({ callId, seq }: { callId: string; seq: number }): void {
+    const c = this.findCall(callId);
+    if (!this.offers.endedIsCurrent(c, seq)) return;
+    this.offers.markEnded(callId, seq);
+    if (c && isPendingOffer(c)) this.drop(callId);
+  }
+
+  /** After a resume sync: the server's views of our calls; a known call it has no trace of ends here. */
+  applySync(views: readonly CallView[], known: readonly string[]): void {
+    const seen = new Set<string>();
+    for (const view of views) {
+      seen.add(view.callId);
+      this.applyView(view);
+    }
+    for (const id of known) {
+      const c = this.findCall(id);
+      if (seen.has(id) || !c || c.local === 'ended') continue;
+      if (isPendingOffer(c)) this.offerEnded({ callId: id, seq: c.offer!.seq });
+      else this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'server_restart' });
+    }
+  }
+
+  /** Hold and DTMF from the far end, kept with the call. */
+  remoteSignal(callId: string, signal: MediaSignal): void {
+    const c = this.findCall(callId);
+    if (c && signal.type === 'hold') this.setCall({ ...c, remoteHeld: signal.held });
+    if (c && signal.type === 'dtmf') this.setCall({ ...c, receivedDigits: c.receivedDigits + signal.digits });
+  }
+
   setCall(info: CallInfo): void {
     const previous = this.findCall(info.callId);
     const before = previous ? this.mediaStage(previous) : null;
     if (info.local !== 'ringing-in') this.answering.delete(info.callId);
-    const calls = previous
-      ? this.h.state().calls.map((c) => (c.callId === info.callId ? info : c))
-      : [...this.h.state().calls, info];
-    const active = calls.some((c) => c.local === 'active');
-    this.h.update({
-      calls,
-      presence: this.h.state().status === 'dnd' ? 'dnd' : active ? 'busy' : this.h.state().status,
-    });
+    this.commit(
+      previous ? this.h.state().calls.map((c) => (c.callId === info.callId ? info : c)) : [...this.h.state().calls, info],
+    );
     if (info.local === 'ringing-in' && previous?.local !== 'ringing-in') {
       this.h.emit('ring', info);
-      this.armCallTimer(info, info.ringDeadline - this.o.timers.now() + 5_000);
+      this.armRingTimer(info);
     }
     if (previous?.local === 'ringing-in' && info.local !== 'ringing-in') this.h.emit('ring-stopped', info);
     if (info.local === 'ended' && previous?.local !== 'ended') {
@@ -173,6 +218,36 @@ export class CallRegistry {
     const stage = this.mediaStage(info);
     if (stage && stage !== before) this.h.emit('media-wanted', { callId: info.callId, stage, call: info });
     else if (before && !stage) this.h.emit('media-released', { callId: info.callId });
+  }
+
+  /** Forgets a call at once, without an ended state: ringing, media and timers stop. */
+  private drop(callId: string): void {
+    const c = this.findCall(callId);
+    if (!c) return;
+    const before = this.mediaStage(c);
+    this.o.timers.clearTimeout(this.callTimers.get(callId));
+    this.callTimers.delete(callId);
+    this.answering.delete(callId);
+    this.commit(this.h.state().calls.filter((x) => x.callId !== callId));
+    if (c.local === 'ringing-in') this.h.emit('ring-stopped', { ...c, local: 'ended' });
+    if (before) this.h.emit('media-released', { callId });
+  }
+
+  private commit(calls: CallInfo[]): void {
+    const active = calls.some((c) => c.local === 'active');
+    this.h.update({
+      calls,
+      presence: this.h.state().status === 'dnd' ? 'dnd' : active ? 'busy' : this.h.state().status,
+    });
+  }
+
+  /** The server's clock for an offer's deadline (agents know their offset), this device's otherwise. */
+  private ringClock(c: CallInfo): number {
+    return this.o.timers.now() + (c.offer ? (this.h.state().agentClockOffsetMs ?? 0) : 0);
+  }
+
+  private armRingTimer(info: CallInfo): void {
+    this.armCallTimer(info, ringDeadlineOf(info) - this.ringClock(info) + (info.offer ? OFFER_SAFETY_MS : RING_SAFETY_MS));
   }
 
   /** Ringing safety net (the server vanished) and removal of ended calls. */
@@ -186,8 +261,12 @@ export class CallRegistry {
         if (!c) return;
         if (c.local === 'ended') {
           this.h.update({ calls: this.h.state().calls.filter((x) => x.callId !== c.callId) });
-        } else if (c.local === 'ringing-in' && this.o.timers.now() >= c.ringDeadline) {
-          this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'missed', endReason: 'timeout' });
+        } else if (c.local === 'ringing-in' && this.ringClock(c) >= ringDeadlineOf(c)) {
+          // An offer that outlived its deadline rang out (the server's word got lost): let it go.
+          if (c.offer) this.offerEnded({ callId: c.callId, seq: c.offer.seq });
+          else this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'missed', endReason: 'timeout' });
+        } else if (c.local === 'ringing-in') {
+          this.armRingTimer(c);
         }
       }, Math.max(0, delayMs)),
     );

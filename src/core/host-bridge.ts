@@ -107,7 +107,7 @@ export class HostBridge {
       'session.logout': async () => (await p.logout(), ok),
       'presence.set': async (r) => (await p.setStatus(r.status), ok),
       'presence.watch': async (r) => ({ presence: await p.watchPresence(r.userIds) }),
-      'directory.search': async (r) => ({ users: await p.search(r.query) }),
+      'directory.search': async (r) => p.directory(r.query),
       'call.dial': async (r) => p.dial(r),
       'call.answer': async (r) => p.answer(r.callId),
       'call.mediaWanted': async () => ({ calls: p.mediaWanted() }),

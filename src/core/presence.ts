@@ -8,7 +8,15 @@
  * event received after a request was sent wins over that request's snapshot, for that user.
  * Every value a surface gets from here has been merged by that rule.
  */
-import type { ClientEventName, ClientRequest, ClientResponse, DirectoryEntry, PresenceStatus, SetStatus } from '../shared/protocol/index.js';
+import type {
+  ClientEventName,
+  ClientRequest,
+  ClientResponse,
+  DirectoryEntry,
+  DirectoryQueue,
+  PresenceStatus,
+  SetStatus,
+} from '../shared/protocol/index.js';
 
 type PresenceEvent = 'presence:set' | 'presence:subscribe' | 'directory:search';
 
@@ -69,10 +77,15 @@ export class PresenceTracker {
   }
 
   async search(query: string, limit = 100): Promise<DirectoryEntry[]> {
+    return (await this.directory(query, limit)).users;
+  }
+
+  /** The directory: people (presence merged as above) and the queues that match. */
+  async directory(query: string, limit = 100): Promise<{ users: DirectoryEntry[]; queues: DirectoryQueue[] }> {
     const mark = this.seq;
-    const { users } = await this.deps.request('directory:search', { query, limit });
+    const { users, queues = [] } = await this.deps.request('directory:search', { query, limit });
     const merged = this.absorb(Object.fromEntries(users.map((u) => [u.id, u.presence])), mark);
-    return users.map((u) => ({ ...u, presence: merged[u.id] ?? u.presence }));
+    return { users: users.map((u) => ({ ...u, presence: merged[u.id] ?? u.presence })), queues };
   }
 
   clear(): void {

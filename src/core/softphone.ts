@@ -23,6 +23,7 @@ import {
   type PresenceStatus,
   type SetStatus,
   type DirectoryEntry,
+  type DirectoryQueue,
   type ClientEventName,
   type ClientRequest,
   type ClientResponse,
@@ -261,6 +262,11 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     return this.presence.search(query);
   }
 
+  /** People and queues (a queue is dialled with `dial({queue})`, like anyone). */
+  directory(query: string): Promise<{ users: DirectoryEntry[]; queues: DirectoryQueue[] }> {
+    return this.presence.directory(query);
+  }
+
   async setAccount(patch: Partial<AccountSettings>): Promise<AccountSettings> {
     const account = await this.request('settings:update', patch);
     this.update({ account });
@@ -364,6 +370,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     s.on('call:answered', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:answered-elsewhere', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:ended', ({ call }) => this.calls.applyView(call), invalid);
+    s.on('call:offer-ended', (ended) => this.calls.offerEnded(ended), invalid);
     s.on('call:signal', (msg) => this.onSignal(msg), invalid);
     s.on('presence:changed', ({ userId, presence }) => this.presence.changed(userId, presence), invalid);
     s.on('status:changed', ({ status, presence }) => this.presence.ownChanged(status, presence), invalid);
@@ -422,18 +429,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       account: res.settings,
       missedCount: res.missedCount,
     });
-    const seen = new Set<string>();
-    for (const view of [...res.calls, ...res.ended]) {
-      seen.add(view.callId);
-      this.calls.applyView(view);
-    }
-    // Calls we knew that the server has no trace of: end them locally.
-    for (const id of known) {
-      const c = this.calls.findCall(id);
-      if (!seen.has(id) && c && c.local !== 'ended') {
-        this.calls.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'server_restart' });
-      }
-    }
+    // Calls we knew that the server has no trace of end locally (queue offers just stop ringing).
+    this.calls.applySync([...res.calls, ...res.ended], known);
     await this.presence.resubscribe();
     const history = historyAfterSync(this.state.history, res);
     if (history === 'reload') this.update({ history: (await this.historyPage()).items });
@@ -467,9 +464,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   }
 
   private onSignal(msg: { callId: string; fromDeviceId: string; signal: MediaSignal }): void {
-    const c = this.calls.findCall(msg.callId);
-    if (c && msg.signal.type === 'hold') this.calls.setCall({ ...c, remoteHeld: msg.signal.held });
-    if (c && msg.signal.type === 'dtmf') this.calls.setCall({ ...c, receivedDigits: c.receivedDigits + msg.signal.digits });
+    this.calls.remoteSignal(msg.callId, msg.signal);
     this.emit('signal', msg);
   }
 

@@ -17,12 +17,14 @@ import {
   CallView,
   DispositionCode,
   DirectoryEntry,
+  DirectoryQueue,
   ErrorBody,
   HistoryRecord,
   IceServer,
   Id,
   MediaSignal,
   PresenceStatus,
+  QueueId,
   Reason,
   Wallboard,
   SetStatus,
@@ -171,12 +173,18 @@ export const hostRequests = {
     request: z.object({ userIds: z.array(Id).max(500) }).strict(),
     response: z.object({ presence: z.record(z.string(), PresenceStatus) }),
   },
+  /** People, and the queues a signed-in user may call (docs/support-line.md). */
   'directory.search': {
     request: z.object({ query: z.string().max(80) }).strict(),
-    response: z.object({ users: z.array(DirectoryEntry) }),
+    response: z.object({ users: z.array(DirectoryEntry), queues: z.array(DirectoryQueue) }),
   },
+  /** A person, or a queue: the call waits in line until the server offers it to an agent. */
   'call.dial': {
-    request: z.union([z.object({ userId: Id }).strict(), z.object({ username: Username }).strict()]),
+    request: z.union([
+      z.object({ userId: Id }).strict(),
+      z.object({ username: Username }).strict(),
+      z.object({ queue: QueueId }).strict(),
+    ]),
     response: CallInfo,
   },
   'call.answer': { request: CallRef, response: CallInfo },

@@ -10,6 +10,7 @@
 import type { Softphone } from '../../core/softphone.js';
 import type { CoreLogger } from '../../core/ports.js';
 import { silentLogger } from '../../core/ports.js';
+import { incomingCallText } from '../../shared/call-words.js';
 import type { CallInfo } from '../../shared/contract.js';
 import type { MainWindowPort, NotificationHandle, NotifierPort, RingingWindowPort } from './ports.js';
 
@@ -30,12 +31,16 @@ export const INCOMING_ACTIONS = [
   { key: 'decline', label: 'Decline' },
 ] as const;
 
+/**
+ * The words are the renderer's too (src/shared/call-words.ts): queue, caller, "via web", waited.
+ * Each offer of a queue call has its own tag: a notifier that replaces by tag (freedesktop) must
+ * not let the closing of the previous offer's notification close the next one's.
+ */
 export function incomingCallNotice(call: CallInfo) {
   return {
-    tag: `call-${call.callId}`,
+    tag: call.offer ? `call-${call.callId}-${call.offer.seq}` : `call-${call.callId}`,
     kind: 'incoming-call' as const,
-    title: 'Incoming call',
-    body: `${call.peer.displayName} (${call.peer.username})`,
+    ...incomingCallText(call),
     actions: INCOMING_ACTIONS.map((a) => ({ ...a })),
     urgency: 'critical' as const,
     persistent: true,

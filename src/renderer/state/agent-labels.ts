@@ -43,9 +43,11 @@ export function wrapUpCountdown(w: Pick<WrapUpView, 'deadline' | 'awaitingDispos
 }
 
 /** The agent's part of a history row: "Support · resolved · Notes: …" (empty when none). */
-export function historyAgentLine(r: Pick<HistoryRecord, 'queue' | 'disposition' | 'notes'>): string {
+export function historyAgentLine(r: Pick<HistoryRecord, 'queue' | 'disposition' | 'notes' | 'queueCall'>): string {
   const parts: string[] = [];
   if (r.queue) parts.push(r.queue.name);
+  if (r.queueCall?.callerKind === 'guest') parts.push('via web');
+  if (r.queueCall) parts.push(`waited ${formatDuration(r.queueCall.waitSec)}`);
   if (r.disposition) parts.push(r.disposition);
   if (r.notes) parts.push(`Notes: ${r.notes}`);
   return parts.join(' · ');

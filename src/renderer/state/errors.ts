@@ -5,7 +5,8 @@
  */
 import type { ErrorCode } from '../../shared/protocol/index.js';
 
-export type ErrorContext = 'login' | 'dial' | 'answer' | 'call' | 'general';
+/** `offer`: answering a queue offer (another agent may have taken it, or the caller left). */
+export type ErrorContext = 'login' | 'dial' | 'answer' | 'offer' | 'call' | 'general';
 
 export interface UiError {
   code: ErrorCode | 'unknown';
@@ -45,6 +46,9 @@ export function describeError(err: unknown, context: ErrorContext = 'general', w
   if (e.details?.network) {
     const where = words.serverUrl ? ` at ${words.serverUrl}` : '';
     return `Can't reach the server${where}. Check the address and your network connection.`;
+  }
+  if (context === 'offer' && (e.code === 'conflict' || e.code === 'gone' || e.code === 'not_found')) {
+    return 'The call is no longer yours to answer: another agent took it, or the caller hung up.';
   }
   switch (e.code) {
     case 'unauthorized':

@@ -1,6 +1,6 @@
 /** Words and formats shared by the views. */
 import type { CallInfo, ConnectionState } from '../../shared/contract.js';
-import type { HistoryRecord, PresenceStatus, SetStatus } from '../../shared/protocol/index.js';
+import type { DirectoryQueue, HistoryRecord, PresenceStatus, SetStatus } from '../../shared/protocol/index.js';
 
 export const STATUS_LABELS: Record<SetStatus, string> = {
   available: 'Available',
@@ -23,22 +23,26 @@ export function missedCallsLabel(count: number): string {
   return count === 1 ? '1 missed call' : `${count} missed calls`;
 }
 
-/** "mm:ss", or "h:mm:ss" past an hour. */
-export function formatDuration(totalSec: number): string {
-  const s = Math.max(0, Math.floor(totalSec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${String(m).padStart(2, '0')}:${sec}`;
+export { formatDuration } from '../../shared/call-words.js';
+
+/** A queue in the directory: "2 of 3 agents ready · 1 waiting", "No agents logged in". */
+export function queueAvailability(q: Pick<DirectoryQueue, 'agentsLoggedIn' | 'agentsReady' | 'waiting'>): string {
+  const agents =
+    q.agentsLoggedIn === 0 ? 'No agents logged in' : `${q.agentsReady} of ${q.agentsLoggedIn} ${q.agentsLoggedIn === 1 ? 'agent' : 'agents'} ready`;
+  return q.waiting > 0 ? `${agents} · ${q.waiting} waiting` : agents;
 }
 
 /** What the caller sees for an outgoing call that is ringing or ended without an answer. */
 export function outgoingStatus(call: CallInfo): { label: string; detail?: string } {
   if (call.local === 'ringing-out') {
+    // A queue call waits in line for the next free agent: nobody's devices ring yet.
+    if (call.queue) return { label: 'Waiting in line…', detail: `Calling ${call.queue.name}. The next free agent will answer.` };
     if (call.ringingDevices === null) return { label: 'Calling…' };
     if (call.ringingDevices === 0) return { label: 'Ringing…', detail: `${call.peer.displayName} is not online right now. Trying to reach them…` };
     return { label: 'Ringing…' };
   }
+  if (call.endReason === 'no_agents') return { label: 'No one available', detail: `Nobody at ${call.peer.displayName} can take a call right now.` };
+  if (call.endReason === 'max_wait') return { label: 'No answer', detail: `Nobody at ${call.peer.displayName} could take the call in time.` };
   switch (call.outcome) {
     case 'busy':
       return call.endReason === 'dnd'

@@ -4,12 +4,17 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { CallInfo, SessionState } from '../../shared/contract.js';
+import { queueCallDetail } from '../../shared/call-words.js';
 import { outgoingStatus } from '../state/labels.js';
 
-function describe(c: CallInfo, previous: CallInfo | undefined): string | null {
+/** What is said about a call that changed (exported for tests). */
+export function callAnnouncement(c: CallInfo, previous: CallInfo | undefined): string | null {
   const name = c.peer.displayName;
   if (!previous) {
-    if (c.local === 'ringing-in') return `Incoming call from ${name}`;
+    if (c.local === 'ringing-in') {
+      const queue = queueCallDetail(c);
+      return queue ? `Incoming call from ${name}: ${queue}` : `Incoming call from ${name}`;
+    }
     if (c.local === 'ringing-out') return `Calling ${name}`;
     if (c.local === 'active') return `In call with ${name}`;
     return null;
@@ -36,7 +41,7 @@ export function Announcer({ session }: { session: SessionState | null }) {
     const calls = session?.calls ?? [];
     const lines: string[] = [];
     for (const c of calls) {
-      const line = describe(c, previous.current.get(c.callId));
+      const line = callAnnouncement(c, previous.current.get(c.callId));
       if (line) lines.push(line);
     }
     previous.current = new Map(calls.map((c) => [c.callId, c]));

@@ -142,7 +142,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
   );
 
   const act = useCallback(
-    async (what: () => Promise<unknown>, context: 'call' | 'answer' = 'call') => {
+    async (what: () => Promise<unknown>, context: 'call' | 'answer' | 'offer' = 'call') => {
       setNotice(null);
       try {
         await what();
@@ -162,7 +162,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
       markInvolved(call.callId);
       setPreferred(call.callId);
       setView('call');
-    }, 'answer');
+    }, call.offer ? 'offer' : 'answer');
     setAnswering(false);
   }
 
@@ -274,6 +274,7 @@ function Shell({ session, prefill, onPrefillTaken }: { session: SessionState; pr
             call={incoming}
             otherCall={activeHere}
             busy={answering}
+            clockOffsetMs={session.agentClockOffsetMs ?? 0}
             onAnswer={() => void answer(incoming)}
             onDecline={() => void act(() => api.invoke('call.decline', { callId: incoming.callId }))}
           />

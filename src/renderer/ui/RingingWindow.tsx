@@ -18,13 +18,13 @@ export function RingingWindow() {
   const call = calls.find((c) => c.local === 'ringing-in');
   const active = calls.find((c) => c.local === 'active' && !c.held);
 
-  async function run(what: () => Promise<unknown>) {
+  async function run(what: () => Promise<unknown>, context: 'answer' | 'offer') {
     setBusy(true);
     setError(null);
     try {
       await what();
     } catch (err) {
-      setError(describeError(err, 'answer'));
+      setError(describeError(err, context));
     } finally {
       setBusy(false);
     }
@@ -38,11 +38,12 @@ export function RingingWindow() {
           call={call}
           otherCall={active}
           busy={busy}
+          clockOffsetMs={session?.agentClockOffsetMs ?? 0}
           onAnswer={() =>
             // The core holds the call in progress first (call waiting).
-            void run(() => api.invoke('call.answer', { callId: call.callId }))
+            void run(() => api.invoke('call.answer', { callId: call.callId }), call.offer ? 'offer' : 'answer')
           }
-          onDecline={() => void run(() => api.invoke('call.decline', { callId: call.callId }))}
+          onDecline={() => void run(() => api.invoke('call.decline', { callId: call.callId }), call.offer ? 'offer' : 'answer')}
         />
       ) : (
         <p className="muted ringing-idle">No incoming call.</p>

@@ -59,6 +59,17 @@ describe('PresenceTracker', () => {
     expect(r.pending).toEqual([]);
   });
 
+  it('the directory brings the queues that match too (none from a server without queues)', async () => {
+    const r = rig();
+    const support = { id: 'support', name: 'Support', agentsLoggedIn: 3, agentsReady: 2, waiting: 1 };
+    const searching = r.tracker.directory('sup');
+    r.reply('directory:search', { users: [{ ...bob, presence: 'available' }], queues: [support] });
+    expect(await searching).toEqual({ users: [{ ...bob, presence: 'available' }], queues: [support] });
+    const older = r.tracker.directory('b');
+    r.reply('directory:search', { users: [] });
+    expect(await older).toEqual({ users: [], queues: [] });
+  });
+
   it('an older reply that arrives after a newer one does not undo it', async () => {
     const r = rig();
     const first = r.tracker.search('b');

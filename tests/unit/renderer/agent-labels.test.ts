@@ -53,5 +53,9 @@ describe('agent labels', () => {
       'Support · resolved · Notes: reset password',
     );
     expect(historyAgentLine({})).toBe('');
+    // A queue call's record: a guest came "via web", and how long they waited.
+    const queueCall = { outcome: 'answered' as const, waitSec: 72, talkSec: 30, offers: [], callerKind: 'guest' as const };
+    expect(historyAgentLine({ queue: { id: 'q1', name: 'Support' }, queueCall, disposition: 'resolved' })).toBe('Support · via web · waited 01:12 · resolved');
+    expect(historyAgentLine({ queue: { id: 'q1', name: 'Support' }, queueCall: { ...queueCall, callerKind: 'user' } })).toBe('Support · waited 01:12');
   });
 });

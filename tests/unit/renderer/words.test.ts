@@ -20,6 +20,11 @@ describe('describeError', () => {
     expect(describeError(err('conflict', 'the call was answered on another device'), 'answer')).toBe('The call was answered on another device.');
     expect(describeError(err('bad_request', 'you cannot call yourself'), 'dial')).toBe("You can't call yourself.");
     expect(describeError(err('gone'))).toBe('The call has already ended.');
+    // A queue offer another agent took (or whose caller left) is not "answered on another device".
+    for (const code of ['conflict', 'gone', 'not_found']) {
+      expect(describeError(err(code), 'offer')).toBe('The call is no longer yours to answer: another agent took it, or the caller hung up.');
+    }
+    expect(describeError(err('busy'), 'offer', { peerName: 'Bob' })).toBe('Bob is busy.');
     expect(describeError(undefined)).toBe('Something went wrong.');
     expect(describeError({})).toBe('Something went wrong.');
   });
@@ -45,6 +50,20 @@ describe('outgoing call feedback', () => {
     expect(outgoingStatus(call({ outcome: 'busy', endReason: 'dnd' })).detail).toMatch(/does not want to be disturbed/);
     expect(outgoingStatus(call({ outcome: 'missed', endReason: 'timeout' })).label).toBe('No answer');
     expect(outgoingStatus(call({ outcome: 'declined', endReason: 'declined' })).label).toBe('Declined');
+  });
+
+  it('a queue call waits in line (nobody is "not online"), and says why it ended unanswered', () => {
+    const queue = { id: 'support', name: 'Support' };
+    const peer = { id: 'queue-support', username: 'support', displayName: 'Support' };
+    expect(outgoingStatus(call({ local: 'ringing-out', state: 'ringing', ringingDevices: 0, queue, peer }))).toEqual({
+      label: 'Waiting in line…',
+      detail: 'Calling Support. The next free agent will answer.',
+    });
+    expect(outgoingStatus(call({ outcome: 'busy', endReason: 'no_agents', queue, peer }))).toEqual({
+      label: 'No one available',
+      detail: 'Nobody at Support can take a call right now.',
+    });
+    expect(outgoingStatus(call({ outcome: 'missed', endReason: 'max_wait', queue, peer })).detail).toBe('Nobody at Support could take the call in time.');
   });
 });
 

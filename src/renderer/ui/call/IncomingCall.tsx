@@ -1,8 +1,13 @@
-/** A call ringing on this device: answer or decline. */
+/**
+ * A call ringing on this device: answer or decline. A queue offer says which queue, "via web"
+ * for a guest from the public page, and how long the caller has waited (ticking while it rings).
+ */
 import { useEffect, useId, useRef } from 'react';
+import { queueCallDetail } from '../../../shared/call-words.js';
 import type { CallInfo } from '../../../shared/contract.js';
 import { Avatar } from '../components/Avatar.js';
 import { Icon } from '../components/Icon.js';
+import { useNow } from '../use-now.js';
 
 export function IncomingCall({
   call,
@@ -11,6 +16,7 @@ export function IncomingCall({
   onDecline,
   busy,
   compact = false,
+  clockOffsetMs = 0,
 }: {
   call: CallInfo;
   /** A call already in progress here (call waiting): answering puts it on hold. */
@@ -19,9 +25,13 @@ export function IncomingCall({
   onDecline: () => void;
   busy?: boolean;
   compact?: boolean;
+  /** Server clock − this device's (the agent's): a queue caller's wait counts on the server's clock. */
+  clockOffsetMs?: number;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const descId = useId();
+  const now = useNow(clockOffsetMs, call.queuedAt != null);
+  const queueDetail = queueCallDetail(call, now);
   // Draw attention without pressing anything: focus the dialog, not its buttons, and never
   // pull the focus out of a field the user is typing in (the aria-live region announces the call).
   useEffect(() => {
@@ -47,7 +57,7 @@ export function IncomingCall({
           <p className="incoming-label">Incoming call</p>
           <p className="incoming-name">{call.peer.displayName}</p>
           <p id={descId} className="muted small">
-            {call.peer.displayName} is calling {call.queue ? `${call.queue.name}` : 'you'}
+            {queueDetail ?? `${call.peer.displayName} is calling you`}
             {otherCall ? `. Answering puts ${otherCall.peer.displayName} on hold.` : '.'}
             {call.autoAnswerMs != null && ' It is answered for you in a moment.'}
           </p>

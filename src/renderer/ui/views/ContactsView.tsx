@@ -1,18 +1,19 @@
-/** Contacts: the directory with live presence, search, and dialling by name. */
+/** Contacts: the directory (people with live presence, and queues), search, and dialling by name. */
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { normalizeUsername, type SessionState } from '../../../shared/contract.js';
-import type { DirectoryEntry, PresenceStatus } from '../../../shared/protocol/index.js';
+import type { DirectoryEntry, DirectoryQueue, PresenceStatus } from '../../../shared/protocol/index.js';
 import { describeError } from '../../state/errors.js';
 import { PRESENCE_LABELS } from '../../state/labels.js';
 import { useServices } from '../app-context.js';
 import { Avatar } from '../components/Avatar.js';
 import { Icon } from '../components/Icon.js';
+import { QueueList } from './QueueList.js';
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 const SEARCH_DEBOUNCE_MS = 200;
 
 export interface DialTarget {
-  target: { userId: string } | { username: string };
+  target: { userId: string } | { username: string } | { queue: string };
   name: string;
 }
 
@@ -31,6 +32,7 @@ export function ContactsView({
   const { api } = useServices();
   const [query, setQuery] = useState('');
   const [entries, setEntries] = useState<DirectoryEntry[] | null>(null);
+  const [queues, setQueues] = useState<DirectoryQueue[]>([]);
   const [presence, setPresence] = useState<Record<string, PresenceStatus>>({});
   const [loadError, setLoadError] = useState<string | null>(null);
   const [dialText, setDialText] = useState('');
@@ -56,9 +58,10 @@ export function ContactsView({
     const seq = ++searchSeq.current;
     const timer = setTimeout(() => {
       api.invoke('directory.search', { query: query.trim() }).then(
-        ({ users }) => {
+        ({ users, queues: found }) => {
           if (seq !== searchSeq.current) return;
           setEntries(users.filter((u) => u.id !== me));
+          setQueues(found);
           setPresence((p) => ({ ...p, ...Object.fromEntries(users.map((u) => [u.id, u.presence])) }));
           setLoadError(null);
         },
@@ -168,6 +171,15 @@ export function ContactsView({
         <p className="alert alert-error" role="alert">
           {loadError}
         </p>
+      )}
+      {connected && (
+        <QueueList
+          queues={queues}
+          onCall={(q) => {
+            setDialError(null);
+            void onDial({ target: { queue: q.id }, name: q.name }).then((err) => err && setDialError(err));
+          }}
+        />
       )}
       {entries === null ? (
         <p className="muted empty">{connected ? 'Loading contacts…' : ''}</p>

@@ -5,6 +5,7 @@ import type { HistoryRecord } from '../../../shared/protocol/index.js';
 import { describeError } from '../../state/errors.js';
 import { formatDuration, formatWhen, historyOutcome, missedCallsLabel } from '../../state/labels.js';
 import { historyAgentLine } from '../../state/agent-labels.js';
+import { callBackTarget, type CallBackTarget } from '../../state/call-back.js';
 import { useServices } from '../app-context.js';
 import { Avatar } from '../components/Avatar.js';
 import { Icon } from '../components/Icon.js';
@@ -57,9 +58,9 @@ export function HistoryView({ session, onDial }: { session: SessionState; onDial
     }
   }
 
-  async function callBack(r: HistoryRecord) {
+  async function callBack(target: CallBackTarget) {
     setError(null);
-    const err = await onDial({ target: { userId: r.peer.id }, name: r.peer.displayName });
+    const err = await onDial(target);
     if (err) setError(err);
   }
 
@@ -92,6 +93,7 @@ export function HistoryView({ session, onDial }: { session: SessionState; onDial
             const missed = r.missed;
             const unseen = missed && !r.seen;
             const agentLine = historyAgentLine(r);
+            const back = callBackTarget(r);
             return (
               <li key={r.id} className={`history-item${missed ? ' missed' : ''}${unseen ? ' unseen' : ''}`}>
                 <Avatar name={r.peer.displayName} size="sm" />
@@ -108,15 +110,17 @@ export function HistoryView({ session, onDial }: { session: SessionState; onDial
                 <time className="history-when muted" dateTime={new Date(r.endedAt).toISOString()}>
                   {formatWhen(r.endedAt)}
                 </time>
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-icon-text"
-                  aria-label={`Call back ${r.peer.displayName}`}
-                  onClick={() => void callBack(r)}
-                >
-                  <Icon name="phone" />
-                  <span aria-hidden="true">Call back</span>
-                </button>
+                {back && (
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-icon-text"
+                    aria-label={`Call back ${back.name}`}
+                    onClick={() => void callBack(back)}
+                  >
+                    <Icon name="phone" />
+                    <span aria-hidden="true">Call back</span>
+                  </button>
+                )}
               </li>
             );
           })}
