@@ -24,6 +24,7 @@ import { PresenceService } from './presence.js';
 import { createPush, type PushService } from './push/index.js';
 import { RateLimits, type LimiterFactory } from './ratelimit.js';
 import { registerRoutes } from './http/routes.js';
+import { registerCallPage } from './http/call-page-route.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
 import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
 import { AgentService } from './agents/agent-service.js';
@@ -176,6 +177,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     isDraining: () => draining,
     push: push.registrations,
   });
+  await registerCallPage(app, { config, storage });
   const index = path.join(config.webRoot, 'index.html');
   if (fs.existsSync(index)) {
     await app.register(fastifyStatic, { root: path.resolve(config.webRoot), index: 'index.html' });
