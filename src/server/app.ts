@@ -28,7 +28,7 @@ import { registerCallPage } from './http/call-page-route.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
 import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
 import { AgentService } from './agents/agent-service.js';
-import { QueueRouter } from './agents/queue-router.js';
+import { QueueService } from './queues/queue-service.js';
 import { SqliteStorage } from './store/sqlite.js';
 import type { Storage } from './store/types.js';
 
@@ -51,6 +51,8 @@ export interface SoftphoneServer {
   readonly live: LiveState;
   readonly calls: CallService;
   readonly agents: AgentService;
+  /** The queue engine: lines, offers, the live view the wallboard reads. */
+  readonly queues: QueueService;
   readonly io: IoServer;
   readonly log: Logger;
   /** Push wake-up of mobile devices (off without APNs / FCM settings). */
@@ -251,7 +253,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     },
     publish: (agent) => io.to([rooms.user(agent.user.id), SUPERVISORS_ROOM]).emit('agent:changed', { agent }),
   });
-  const queues = new QueueRouter(storage, live, calls, agents);
+  const queues = new QueueService({ storage, live, calls, agents, notifier, log });
   const gateway = new Gateway({
     io,
     storage,
@@ -308,5 +310,5 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     return shuttingDown;
   };
 
-  return { config, url, port, storage, live, calls, agents, io, log, push: push.service, routes, shutdown };
+  return { config, url, port, storage, live, calls, agents, queues, io, log, push: push.service, routes, shutdown };
 }

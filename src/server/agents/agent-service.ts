@@ -57,15 +57,28 @@ export interface AgentServiceDeps {
 
 type EventFor = AgentEvent | ((a: AgentRecord) => AgentEvent | null);
 
+/** What the queue engine hears from the agents (queues/queue-service.ts). */
+export interface AgentQueueHooks {
+  /** The agent's offer of the call went unanswered (their ring timer, or they went away). */
+  offerMissed(callId: string, userId: string): Promise<void>;
+  /** An agent's state was committed (they may have become offerable). */
+  changed(before: AgentRecord, after: AgentRecord): void;
+}
+
 export class AgentService {
   private readonly serial = new KeyedSerial();
   private readonly now: () => number;
+  private queues: AgentQueueHooks | undefined;
 
   constructor(private readonly d: AgentServiceDeps) {
     this.now = d.now ?? Date.now;
     d.live.agents.onDeadline((userId) => void this.safely(this.apply(userId, { type: 'timer' }), 'agent timer'));
     d.calls.on('answered', (call) => void this.safely(this.onAnswered(call), 'agent answer'));
     d.calls.on('ended', (call) => void this.safely(this.onEnded(call), 'agent call end'));
+  }
+
+  attachQueues(hooks: AgentQueueHooks): void {
+    this.queues = hooks;
   }
 
   get config(): AgentConfig {
@@ -117,7 +130,9 @@ export class AgentService {
       if (!(await this.d.live.agents.compareAndSet(next, current.version))) continue;
       await this.committed(current, next, s.log.map((l) => ({ ...l, at: now, userId }) satisfies AgentLogEntry));
       for (const e of s.effects) {
-        if (e.type === 'offer-missed') void this.safely(this.d.calls.giveUpOffer(e.callId), 'giving up an offer');
+        if (e.type === 'offer-missed') {
+          if (this.queues) void this.safely(this.queues.offerMissed(e.callId, userId), 'ending a missed offer');
+        }
         else await this.d.storage.agents.saveWrapUp(e.callId, userId, e.disposition, e.notes);
       }
       return next;
@@ -138,6 +153,11 @@ export class AgentService {
       for (const l of log) this.d.log.info({ userId: l.userId, from: l.from, to: l.to, reason: l.reason, cause: l.cause }, 'agent transition');
     }
     this.d.publish(toAgentView(after));
+    try {
+      this.queues?.changed(before, after);
+    } catch (err) {
+      this.d.log.error({ err }, 'queue hook failed');
+    }
     if (before.state !== after.state) await this.d.presence.refresh(after.userId);
   }
 

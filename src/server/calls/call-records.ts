@@ -4,7 +4,8 @@
  * participants about those records.
  */
 import type { CallView, HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
-import type { LiveCall } from '../live/types.js';
+import { isQueueCall, type LiveCall } from '../live/types.js';
+import { queueRecord } from '../queues/queue-call.js';
 import type { CallJournalRow, NewHistoryRecord, Storage, UserRow } from '../store/types.js';
 import type { Notifier } from './notifier.js';
 
@@ -23,8 +24,29 @@ export function toView(c: LiveCall): CallView {
     endReason: c.endReason,
     queue: c.queue ?? null,
     autoAnswerMs: c.autoAnswerMs ?? null,
+    ...(isQueueCall(c) ? { callerKind: c.callerKind ?? 'user', queuedAt: c.queuedAt } : {}),
   };
 }
+
+/** The agent's own ring timer decides a miss (RONA); their client's safety net rings this much longer. */
+export const OFFER_VIEW_MARGIN_MS = 2_000;
+
+/** What an offered agent's devices see of a queue call: ringing them, with the offer. */
+export function agentView(c: LiveCall, agentId: string): CallView {
+  const offer = c.offers?.find((o) => o.agentId === agentId && o.seq === c.offerSeq);
+  const view = toView(c);
+  if (!offer) return view;
+  return {
+    ...view,
+    callee: offer.agent,
+    ringDeadline: offer.deadline + OFFER_VIEW_MARGIN_MS,
+    autoAnswerMs: offer.autoAnswerMs,
+    offer: { seq: offer.seq, at: offer.at, deadline: offer.deadline },
+  };
+}
+
+/** A queue call nobody answered: its callee is the queue, and only the caller has a record. */
+const callerOnly = (c: LiveCall) => isQueueCall(c) && c.answeredAt === null;
 
 /** The final view of a finished call kept only in the durable journal. */
 export function journalView(j: CallJournalRow, ringTimeoutMs: number): CallView | undefined {
@@ -73,6 +95,23 @@ export function ringingCall(p: {
   };
 }
 
+/**
+ * A call the journal shows unfinished and live state lost (the process died), rebuilt.
+ * Answered: both devices get the full grace from `now` to come back; if neither does, the
+ * call ends at the last moment the previous run was known alive.
+ */
+export function recoveredCall(j: CallJournalRow, now: number, ringTimeoutMs: number, lastAliveAt: number | undefined): LiveCall {
+  const call = ringingCall({ ...j, now: j.createdAt, ringTimeoutMs });
+  if (j.answeredAt === null) return call;
+  call.state = 'answered';
+  call.answeredAt = j.answeredAt;
+  call.answeredDeviceId = j.answeredDeviceId;
+  call.ringingDeviceIds = j.answeredDeviceId ? [j.answeredDeviceId] : [];
+  call.lostDevices = { [call.callerDeviceId]: now, [call.answeredDeviceId!]: now };
+  if (lastAliveAt !== undefined) call.lastAliveAt = Math.max(lastAliveAt, call.answeredAt);
+  return call;
+}
+
 export function summary(u: UserRow | UserSummary): UserSummary {
   return { id: u.id, username: u.username, displayName: u.displayName };
 }
@@ -91,9 +130,10 @@ export function historyRecords(c: LiveCall): NewHistoryRecord[] {
     endedAt: c.endedAt!,
     answeredDeviceId: c.answeredDeviceId,
     queue: c.queue ?? null,
+    queueCall: isQueueCall(c) ? queueRecord(c) : null,
   };
   const outcome = c.outcome!;
-  if (c.calleeIsQueue) return [{ ...base, userId: c.caller.id, direction: 'outgoing', peer: c.callee, outcome, missed: false }];
+  if (callerOnly(c)) return [{ ...base, userId: c.caller.id, direction: 'outgoing', peer: c.callee, outcome, missed: false }];
   const calleeMissed = c.answeredAt === null && outcome !== 'declined';
   return [
     { ...base, userId: c.caller.id, direction: 'outgoing', peer: c.callee, outcome, missed: false },
@@ -119,7 +159,7 @@ export async function announceRecords(
   await Promise.all(
     records.map(async (record) => {
       const userId = record.direction === 'outgoing' ? c.caller.id : c.callee.id;
-      if (c.calleeIsQueue && userId === c.callee.id) return;
+      if (callerOnly(c) && userId === c.callee.id) return;
       // Only a missed record changes the user's missed count: count only then.
       if (!record.missed) return notifier.toUser(userId, 'history:added', { record });
       const user = await storage.accounts.getUserById(userId);

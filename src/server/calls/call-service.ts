@@ -19,13 +19,15 @@ import {
 import type { Logger } from '../logger.js';
 import type { PresenceService } from '../presence.js';
 import type { RateLimits } from '../ratelimit.js';
-import type { LiveCall, LiveState } from '../live/types.js';
+import { inQueue, type LiveCall, type LiveState } from '../live/types.js';
+import { answerOffer, currentOffer } from '../queues/queue-call.js';
 import type { Storage, UserRow } from '../store/types.js';
 import { CallAccess, goneError } from './call-access.js';
-import { agentAutoAnswerMs, agentBusyReason, busyReason as busyRule, checkRingCap, type PlaceOptions } from './invite-rules.js';
-import { announceRecords, historyRecords, ringingCall, summary, toView } from './call-records.js';
+import { agentAutoAnswerMs, agentBusyReason, busyReason as busyRule, checkRingCap } from './invite-rules.js';
+import { announceRecords, historyRecords, recoveredCall, ringingCall, summary, toView } from './call-records.js';
 import type { CallServiceEvents } from './call-events.js';
 import type { Notifier } from './notifier.js';
+import type { QueueCallHooks } from './queue-hooks.js';
 
 export { toView } from './call-records.js';
 export type { CallServiceEvents } from './call-events.js';
@@ -66,6 +68,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly opts: CallServiceOptions;
   private readonly now: () => number;
   private readonly access: CallAccess;
+  /** Queue calls not answered yet are the queue engine's (queues/queue-service.ts). */
+  private queueHooks: QueueCallHooks | undefined;
 
   constructor(deps: CallServiceDeps) {
     super();
@@ -78,10 +82,14 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     });
   }
 
+  attachQueues(hooks: QueueCallHooks): void {
+    this.queueHooks = hooks;
+  }
+
   // ───────────────────────────── client requests ─────────────────────────────
 
   async invite(ctx: DeviceContext, req: ClientRequest<'call:invite'>): Promise<CallView> {
-    if ('queue' in req.to) throw new ProtocolError('bad_request', 'queue calls are routed by the agent service');
+    if ('queue' in req.to) throw new ProtocolError('bad_request', 'queue calls are placed by the queue service');
     await this.limits.consume('invite', ctx.userId);
     const callee =
       'userId' in req.to
@@ -89,12 +97,12 @@ export class CallService extends EventEmitter<CallServiceEvents> {
         : await this.storage.accounts.getUserByUsername(req.to.username);
     if (!callee) throw new ProtocolError('not_found', 'no such user');
     if (callee.id === ctx.userId) throw new ProtocolError('bad_request', 'you cannot call yourself');
-    return this.place(ctx, callee, { callId: req.callId });
+    return this.place(ctx, callee, req.callId);
   }
 
-  /** Rings `callee` (a user, or the agent a queue offers the call to; agents/queue-router.ts). */
-  async place(ctx: DeviceContext, callee: UserSummary & Partial<UserRow>, opts: PlaceOptions): Promise<CallView> {
-    const callId = opts.callId ?? randomUUID();
+  /** Rings `callee`, a user. */
+  private async place(ctx: DeviceContext, callee: UserSummary & Partial<UserRow>, id: string | undefined): Promise<CallView> {
+    const callId = id ?? randomUUID();
     const existing = await this.live.calls.get(callId);
     if (existing) {
       // A retried invite (same id, same caller device, same callee) is answered with the
@@ -111,13 +119,11 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       callee: summary(callee),
       callerDeviceId: ctx.deviceId,
       now: this.now(),
-      ringTimeoutMs: opts.ringTimeoutMs ?? this.opts.ringTimeoutMs,
+      ringTimeoutMs: this.opts.ringTimeoutMs,
     });
-    call.queue = opts.queue ?? null;
     // A person-to-person call to an agent follows their state (one read for both rules).
-    const agent = opts.queue ? undefined : await this.live.agents.get(callee.id);
-    call.autoAnswerMs = opts.autoAnswerMs ?? agentAutoAnswerMs(agent);
-    if (opts.calleeIsQueue) call.calleeIsQueue = true;
+    const agent = await this.live.agents.get(callee.id);
+    call.autoAnswerMs = agentAutoAnswerMs(agent);
 
     // One read of the callee's calls serves the ring cap and the busy check.
     const calleeCalls = await this.live.calls.activeForUser(callee.id);
@@ -128,11 +134,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       throw new ProtocolError('conflict', 'call id already in use');
     }
 
-    const busyReason =
-      opts.endAtOnce ??
-      (callee.status ? busyRule(callee as UserRow, calleeCalls) : null) ??
-      agentBusyReason(agent) ??
-      null;
+    const busyReason = (callee.status ? busyRule(callee as UserRow, calleeCalls) : null) ?? agentBusyReason(agent);
     const devices = busyReason ? [] : await this.live.devices.list(callee.id);
     call.ringingDeviceIds = devices.map((d) => d.deviceId);
     if (!(await this.live.calls.insert(call))) throw new ProtocolError('conflict', 'call id already in use');
@@ -155,6 +157,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
 
   async accept(ctx: DeviceContext, callId: string): Promise<CallView> {
     const call = await this.access.mutateAs(ctx.userId, callId, (c) => {
+      // A queue call ringing this agent: they become its callee (queues/queue-call.ts).
+      if (inQueue(c) && currentOffer(c, ctx.userId)) return answerOffer(c, ctx.user, ctx.deviceId, this.now());
       this.requireCallee(ctx, c);
       if (c.state === 'answered' && c.answeredDeviceId === ctx.deviceId) return null; // retried accept
       if (c.state === 'answered') {
@@ -188,12 +192,9 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     return view;
   }
 
-  /** An offered queue call nobody answered in time (RONA): ends it, `no_agents`. */
-  async giveUpOffer(callId: string): Promise<CallView> {
-    return this.finish(callId, 'missed', 'no_agents', ['ringing']);
-  }
-
   async decline(ctx: DeviceContext, callId: string): Promise<CallView> {
+    const queued = await this.queueCall(ctx, callId);
+    if (queued) return this.queueHooks!.decline(ctx, queued);
     const result = await this.access.mutateAs(ctx.userId, callId, (c) => {
       this.requireCallee(ctx, c);
       if (c.state !== 'ringing') throw goneError(toView(c));
@@ -242,6 +243,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
 
   /** A device (typically woken by push) asks to ring for a pending call. */
   async claim(ctx: DeviceContext, callId: string): Promise<CallView> {
+    const queued = await this.queueCall(ctx, callId);
+    if (queued) return this.queueHooks!.claim(ctx, queued);
     const result = await this.access.mutateAs(ctx.userId, callId, (c) => {
       this.requireCallee(ctx, c);
       if (c.state === 'answered' && c.answeredDeviceId === ctx.deviceId) return null;
@@ -294,7 +297,8 @@ export class CallService extends EventEmitter<CallServiceEvents> {
         if (r?.changed) this.logTransition(r.call, r.call.state, r.call.state, { rebound: ctx.deviceId });
         if (r) await this.armDeadline(r.call);
       }
-      if (c.state === 'ringing' && c.callee.id === ctx.userId && !c.declinedDeviceIds.includes(ctx.deviceId)) {
+      const rings = c.callee.id === ctx.userId || (c.offeredTo?.includes(ctx.userId) ?? false);
+      if (c.state === 'ringing' && rings && !c.declinedDeviceIds.includes(ctx.deviceId)) {
         const view = await this.claim(ctx, c.callId).catch(() => undefined);
         if (view) calls.push(view);
         continue;
@@ -327,6 +331,10 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       if (r?.changed) {
         this.log.info({ callId: c.callId, deviceId, state: r.call.state }, 'call device lost');
         const x = r.call;
+        if (inQueue(x) && c.ringingDeviceIds.includes(deviceId) && this.queueHooks) {
+          await this.queueHooks.ringingDeviceLost(x, userId, deviceId);
+          continue;
+        }
         // The last ringing device went away after another one declined: declined now
         // (a missed call is one nobody declined), not pending until the ring timeout.
         if (x.state === 'ringing' && x.ringingDeviceIds.length === 0 && x.declinedDeviceIds.length > 0) {
@@ -353,20 +361,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     let restored = 0;
     for (const j of await this.storage.history.unfinishedCalls()) {
       if (await this.live.calls.get(j.callId)) continue;
-      const now = this.now();
-      const call = ringingCall({ ...j, now: j.createdAt, ringTimeoutMs: this.opts.ringTimeoutMs });
-      if (j.answeredAt !== null) {
-        call.state = 'answered';
-        call.answeredAt = j.answeredAt;
-        call.answeredDeviceId = j.answeredDeviceId;
-        call.ringingDeviceIds = j.answeredDeviceId ? [j.answeredDeviceId] : [];
-      }
-      if (call.state === 'answered') {
-        // Both devices get the full grace from now to come back; if neither does, the
-        // call ends at the last moment the previous run was known alive.
-        call.lostDevices = { [call.callerDeviceId]: now, [call.answeredDeviceId!]: now };
-        if (opts.lastAliveAt !== undefined) call.lastAliveAt = Math.max(opts.lastAliveAt, call.answeredAt ?? call.createdAt);
-      }
+      const call = recoveredCall(j, this.now(), this.opts.ringTimeoutMs, opts.lastAliveAt);
       await this.live.calls.insert(call);
       if (call.state === 'ringing') {
         await this.finish(call.callId, 'failed', 'server_restart');
@@ -385,6 +380,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private async onDeadline(callId: string): Promise<void> {
     const c = await this.live.calls.get(callId);
     if (!c || c.state === 'ended') return;
+    if (inQueue(c) && this.queueHooks) return this.queueHooks.deadline(c);
     const now = this.now();
     if (c.state === 'ringing' && now >= c.ringDeadline - 5) {
       await this.finish(callId, 'missed', 'timeout', ['ringing']);
@@ -403,13 +399,15 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     await this.armDeadline(c);
   }
 
-  private lostGrace(c: LiveCall): number {
+  /** How long a device lost from the call may take to come back. */
+  lostGrace(c: LiveCall): number {
     // A caller whose connection drops while ringing gets less patience than a live conversation.
     return c.state === 'ringing' ? Math.min(this.opts.callReconnectGraceMs, 15_000) : this.opts.callReconnectGraceMs;
   }
 
   private async armDeadline(c: LiveCall): Promise<void> {
     if (c.state === 'ended') return this.live.calls.clearDeadline(c.callId);
+    if (inQueue(c) && this.queueHooks) return this.queueHooks.armDeadline(c);
     const times = Object.values(c.lostDevices).map((since) => since + this.lostGrace(c));
     if (c.state === 'ringing') times.push(c.ringDeadline);
     if (times.length === 0) return this.live.calls.clearDeadline(c.callId);
@@ -420,7 +418,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
    * Ends the call (if it is in one of `from`), commits one history record per
    * participant, then tells every device of both users. Idempotent.
    */
-  private async finish(
+  async finish(
     callId: string,
     outcome: CallOutcome,
     reason: EndReason,
@@ -464,6 +462,13 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     } catch (err) {
       this.log.warn({ err, callId: c.callId }, 'presence refresh failed');
     }
+  }
+
+  /** The call, if it is a queue call ringing or waiting (the queue engine's to handle). */
+  private async queueCall(ctx: DeviceContext, callId: string): Promise<LiveCall | undefined> {
+    if (!this.queueHooks) return undefined;
+    const c = await this.access.load(callId, ctx.userId);
+    return inQueue(c) ? c : undefined;
   }
 
   private requireCallee(ctx: DeviceContext, c: LiveCall): void {

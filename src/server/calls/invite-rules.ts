@@ -1,5 +1,5 @@
 /** Who can be rung: the busy / do-not-disturb rules and the per-callee ring cap (call-service.ts). */
-import { ProtocolError, type EndReason, type QueueRef } from '../../shared/protocol/index.js';
+import { ProtocolError, type EndReason } from '../../shared/protocol/index.js';
 import type { AgentRecord } from '../agents/agent-machine.js';
 import type { LiveCall } from '../live/types.js';
 import type { UserRow } from '../store/types.js';
@@ -15,19 +15,6 @@ export function agentBusyReason(agent: AgentRecord | undefined): EndReason | nul
 
 export function agentAutoAnswerMs(agent: AgentRecord | undefined): number | null {
   return agent && agent.state !== 'offline' && agent.autoAnswer.internal ? agent.autoAnswer.delayMs : null;
-}
-
-/** How a call is placed once its callee is known (a user, or the agent a queue offers it to). */
-export interface PlaceOptions {
-  callId?: string;
-  queue?: QueueRef;
-  /** The ring timeout of this call (a queue's agent ring timeout plus a margin). */
-  ringTimeoutMs?: number;
-  autoAnswerMs?: number | null;
-  /** End at once with this reason (outcome busy): e.g. `no_agents` for a queue nobody can take. */
-  endAtOnce?: EndReason;
-  /** The callee is the queue itself (nobody took the call): only the caller gets a record. */
-  calleeIsQueue?: boolean;
 }
 
 export function busyReason(callee: UserRow, calleeCalls: readonly LiveCall[]): EndReason | null {

@@ -7,7 +7,18 @@
  * (`npm run bench`, call setup).
  */
 import type { AgentRecord } from '../agents/agent-machine.js';
-import type { DeviceRegistry, LiveAgentStore, LiveCall, LiveCallStore, LiveState, OnlineDevice, PresenceCache } from './types.js';
+import {
+  LINE_INSERT_GRACE_MS,
+  partiesOf,
+  type DeviceRegistry,
+  type LiveAgentStore,
+  type LiveCall,
+  type LiveCallStore,
+  type LiveQueueLines,
+  type LiveState,
+  type OnlineDevice,
+  type PresenceCache,
+} from './types.js';
 
 /** Freezes the call and the parts a transition replaces (arrays, lost devices, user summaries). */
 function frozen(call: LiveCall): LiveCall {
@@ -40,11 +51,7 @@ class MemoryCallStore implements LiveCallStore {
         lostDevices: { ...call.lostDevices },
       }),
     );
-    for (const userId of [call.caller.id, call.callee.id]) {
-      let set = this.byUser.get(userId);
-      if (!set) this.byUser.set(userId, (set = new Set()));
-      set.add(call.callId);
-    }
+    this.index(call);
     return true;
   }
 
@@ -57,7 +64,9 @@ class MemoryCallStore implements LiveCallStore {
     if (!current || current.version !== expectedVersion) return false;
     // `next` becomes the stored version itself: CallService builds it for this write only.
     this.calls.set(next.callId, frozen(next));
-    if (next.state === 'ended') this.unindex(next);
+    // A queue call's parties change (the agents it rings, the agent who answers).
+    this.unindex(current);
+    if (next.state !== 'ended') this.index(next);
     return true;
   }
 
@@ -102,8 +111,16 @@ class MemoryCallStore implements LiveCallStore {
     this.expiries.set(callId, t);
   }
 
+  private index(call: LiveCall): void {
+    for (const userId of partiesOf(call)) {
+      let set = this.byUser.get(userId);
+      if (!set) this.byUser.set(userId, (set = new Set()));
+      set.add(call.callId);
+    }
+  }
+
   private unindex(call: LiveCall): void {
-    for (const userId of [call.caller.id, call.callee.id]) {
+    for (const userId of partiesOf(call)) {
       const set = this.byUser.get(userId);
       set?.delete(call.callId);
       if (set?.size === 0) this.byUser.delete(userId);
@@ -201,8 +218,47 @@ class MemoryAgentStore implements LiveAgentStore {
   }
 }
 
+class MemoryQueueLines implements LiveQueueLines {
+  /** queueId → callId → queuedAt. */
+  private readonly lines = new Map<string, Map<string, number>>();
+  private readonly last = new Map<string, string>();
+  constructor(private readonly store: MemoryCallStore) {}
+
+  async add(queueId: string, callId: string, queuedAt: number): Promise<void> {
+    let line = this.lines.get(queueId);
+    if (!line) this.lines.set(queueId, (line = new Map<string, number>()));
+    line.set(callId, queuedAt);
+  }
+
+  async remove(queueId: string, callId: string): Promise<void> {
+    const line = this.lines.get(queueId);
+    line?.delete(callId);
+    if (line?.size === 0) this.lines.delete(queueId);
+  }
+
+  async calls(queueId: string): Promise<LiveCall[]> {
+    const out: LiveCall[] = [];
+    for (const [id, queuedAt] of this.lines.get(queueId) ?? []) {
+      const c = await this.store.get(id);
+      if (c && c.state !== 'ended') out.push(c);
+      // A missing call may be one being inserted right now (its id goes in first).
+      else if (c || Date.now() - queuedAt > LINE_INSERT_GRACE_MS) await this.remove(queueId, id);
+    }
+    return out;
+  }
+
+  async lastOffered(queueId: string): Promise<string | null> {
+    return this.last.get(queueId) ?? null;
+  }
+
+  async setLastOffered(queueId: string, userId: string): Promise<void> {
+    this.last.set(queueId, userId);
+  }
+}
+
 export class MemoryLiveState implements LiveState {
   readonly calls = new MemoryCallStore();
+  readonly lines = new MemoryQueueLines(this.calls);
   readonly agents = new MemoryAgentStore();
   readonly devices = new MemoryDeviceRegistry();
   readonly presence = new MemoryPresenceCache();

@@ -22,23 +22,50 @@ end
 return 1`;
 
 /**
- * Compare-and-set on the call's version. On `ended`, drops the call from both
- * users' active sets and its deadline, and lets it expire after the
- * retention (a safety net should the finishing node die before `expire`).
- * KEYS: call, caller's calls, callee's calls, deadlines.
+ * Compare-and-set on the call's version. Indexes the call under its parties (a queue
+ * call's change: the agents it rings, the agent who answers). On `ended`, drops the call
+ * from the parties' active sets and its deadline, and lets it expire after the retention
+ * (a safety net should the finishing node die before `expire`). Users who stopped being a
+ * party keep a stale entry that readers filter (live/types.ts isPartyNow) and that goes
+ * when the call expires.
+ * KEYS: call, caller's calls, callee's calls, deadlines, then the calls of other parties.
  * ARGV: expected version, next version, next state, json, callId, retention ms.
  */
 export const COMPARE_AND_SET = `
 local v = redis.call('HGET', KEYS[1], 'v')
 if not v or v ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3], 'j', ARGV[4])
+local op = 'SADD'
 if ARGV[3] == 'ended' then
-  redis.call('SREM', KEYS[2], ARGV[5])
-  redis.call('SREM', KEYS[3], ARGV[5])
+  op = 'SREM'
   redis.call('ZREM', KEYS[4], ARGV[5])
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
 end
+for i = 2, #KEYS do
+  if i ~= 4 then redis.call(op, KEYS[i], ARGV[5]) end
+end
 return 1`;
+
+/**
+ * A queue's line: the calls not ended, as JSON. Ids of ended calls are dropped; ids of
+ * missing calls once older than the grace (the id is added before its call is inserted).
+ * KEYS: line. ARGV: call key prefix, now, grace ms.
+ */
+export const QUEUE_LINE = `
+local r = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local out = {}
+for i = 1, #r, 2 do
+  local id = r[i]
+  local h = redis.call('HMGET', ARGV[1] .. id, 's', 'j')
+  if not h[1] then
+    if tonumber(ARGV[2]) - tonumber(r[i + 1]) > tonumber(ARGV[3]) then redis.call('ZREM', KEYS[1], id) end
+  elseif h[1] == 'ended' then
+    redis.call('ZREM', KEYS[1], id)
+  else
+    table.insert(out, h[2])
+  end
+end
+return out`;
 
 /**
  * The user's calls that are not ended; forgets ids whose call expired.

@@ -23,13 +23,15 @@
  *   presence:<userId>    last published presence
  *   lease:<job>          which node runs a periodic job this round
  *   agent:<userId>, agents, agent-deadlines   live agent states (live/redis-agents.ts)
+ *   qline:<queueId>, qlast:<queueId>          queue lines (live/redis-lines.ts)
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import * as lua from './redis-scripts.js';
 import { RedisAgentStore } from './redis-agents.js';
 import { Activity, Script } from './redis-util.js';
-import type { DeviceRegistry, LiveCall, LiveCallStore, LiveState, OnlineDevice, PresenceCache } from './types.js';
+import { RedisQueueLines } from './redis-lines.js';
+import { isPartyNow, partiesOf, type DeviceRegistry, type LiveCall, type LiveCallStore, type LiveState, type OnlineDevice, type PresenceCache } from './types.js';
 
 export interface RedisLiveOptions {
   /** This node's id: device entries record which node holds their connection. */
@@ -128,9 +130,10 @@ class RedisCallStore implements LiveCallStore {
 
   async compareAndSet(next: LiveCall, expectedVersion: number): Promise<boolean> {
     const k = this.keys;
+    const others = partiesOf(next).slice(2).map(k.userCalls);
     const r = await this.run(
       SCRIPTS.compareAndSet,
-      [k.call(next.callId), k.userCalls(next.caller.id), k.userCalls(next.callee.id), k.deadlines],
+      [k.call(next.callId), k.userCalls(next.caller.id), k.userCalls(next.callee.id), k.deadlines, ...others],
       [expectedVersion, next.version, next.state, JSON.stringify(next), next.callId, this.opts.endedCallRetentionMs],
     );
     return r === 1;
@@ -138,7 +141,10 @@ class RedisCallStore implements LiveCallStore {
 
   async activeForUser(userId: string): Promise<LiveCall[]> {
     const rows = (await this.run(SCRIPTS.activeForUser, [this.keys.userCalls(userId)], [this.keys.call('')])) as string[];
-    return rows.map((j) => JSON.parse(j) as LiveCall).sort((a, b) => a.createdAt - b.createdAt);
+    return rows
+      .map((j) => JSON.parse(j) as LiveCall)
+      .filter((c) => isPartyNow(c, userId))
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async setDeadline(callId: string, at: number): Promise<void> {
@@ -302,6 +308,7 @@ export class RedisLiveState implements LiveState {
   readonly devices: RedisDeviceRegistry;
   readonly presence: RedisPresenceCache;
   readonly agents: RedisAgentStore;
+  readonly lines: RedisQueueLines;
   readonly nodeId: string;
   private readonly keys: Keys;
   private readonly activity = new Activity();
@@ -319,6 +326,7 @@ export class RedisLiveState implements LiveState {
     this.devices = new RedisDeviceRegistry(redis, this.keys, this.activity, opts.nodeId);
     this.presence = new RedisPresenceCache(redis, this.keys, this.activity);
     this.agents = new RedisAgentStore(redis, this.keys.prefix, this.activity, opts, this.now);
+    this.lines = new RedisQueueLines(redis, this.keys.prefix, this.activity, this.now);
   }
 
   // ─────────────── node liveness (used by cluster/node-monitor.ts) ───────────────

@@ -8,7 +8,23 @@
  * store only has to guarantee atomicity.
  */
 import type { AgentRecord } from '../agents/agent-machine.js';
-import type { CallOutcome, CallState, DeviceKind, EndReason, QueueRef, UserSummary } from '../../shared/protocol/index.js';
+import type { CallOutcome, CallState, CallerKind, DeviceKind, EndReason, QueueOffer, QueueRef, UserSummary } from '../../shared/protocol/index.js';
+
+/** One offer of a queue call to one agent (queues/queue-call.ts). */
+export interface LiveOffer {
+  agentId: string;
+  agent: UserSummary;
+  /** The call's offer number (`call:offer-ended` and the agent's view carry it). */
+  seq: number;
+  at: number;
+  deadline: number;
+  /** The agent's devices it rings (so a lost device ends the agent's offer when it was the last). */
+  deviceIds: string[];
+  /** The agent's device answers by itself after this many ms (their auto-answer for queue calls). */
+  autoAnswerMs: number | null;
+  /** null while it rings. */
+  result: QueueOffer['result'] | null;
+}
 
 export interface LiveCall {
   callId: string;
@@ -38,8 +54,42 @@ export interface LiveCall {
   queue?: QueueRef | null;
   /** The agent's device answers by itself after this many ms (auto-answer). */
   autoAnswerMs?: number | null;
-  /** Nobody took the queue call: the callee is the queue, and only the caller gets a record. */
-  calleeIsQueue?: boolean;
+  // ─── a queue call (queues/queue-call.ts): one call whose callee changes ───
+  // While it waits its callee is the queue party (`queue-<id>`); on answer, the agent.
+  /** When it joined the queue (= createdAt); its place in line with `priority`. */
+  queuedAt?: number;
+  priority?: number;
+  callerKind?: CallerKind;
+  /** When `max_wait` ends it (null: no limit). */
+  maxWaitAt?: number | null;
+  /** Agents whose phones ring for it now (empty: waiting in line). */
+  offeredTo?: string[];
+  /** Number of the latest offer (0: never offered). */
+  offerSeq?: number;
+  /** Every offer made, in order (the records list them). */
+  offers?: LiveOffer[];
+}
+
+/** A call to a queue, in any state. */
+export function isQueueCall(c: LiveCall): c is LiveCall & Required<Pick<LiveCall, 'queuedAt' | 'offeredTo' | 'offers'>> {
+  return typeof c.queuedAt === 'number' && !!c.queue;
+}
+
+/** A queue call not answered yet: waiting in line or ringing agents. */
+export function inQueue(c: LiveCall): boolean {
+  return c.state === 'ringing' && isQueueCall(c);
+}
+
+/** Users a call is indexed under (activeForUser): caller, callee and the agents it rings. */
+export function partiesOf(c: LiveCall): string[] {
+  const out = [c.caller.id, c.callee.id];
+  for (const a of c.offeredTo ?? []) if (!out.includes(a)) out.push(a);
+  return out;
+}
+
+/** True when `userId` takes part in the call now (stale index entries are filtered with it). */
+export function isPartyNow(c: LiveCall, userId: string): boolean {
+  return c.caller.id === userId || c.callee.id === userId || (c.offeredTo?.includes(userId) ?? false);
 }
 
 export interface OnlineDevice {
@@ -103,8 +153,27 @@ export interface LiveAgentStore {
   onDeadline(handler: (userId: string) => void): void;
 }
 
+/**
+ * The waiting line of each queue: call ids by queue. An id is added BEFORE its call is
+ * inserted and is dropped when read once its call has ended or is gone, so a crash between
+ * the two steps leaves at most an id that the next read forgets.
+ */
+/** How long a line entry whose call is not in the store (yet) is kept. */
+export const LINE_INSERT_GRACE_MS = 30_000;
+
+export interface LiveQueueLines {
+  add(queueId: string, callId: string, queuedAt: number): Promise<void>;
+  remove(queueId: string, callId: string): Promise<void>;
+  /** The queue's calls not ended (any order); forgets ids of ended calls, and of missing ones after a grace. */
+  calls(queueId: string): Promise<LiveCall[]>;
+  /** round-robin: the member offered the queue's previous call. */
+  lastOffered(queueId: string): Promise<string | null>;
+  setLastOffered(queueId: string, userId: string): Promise<void>;
+}
+
 export interface LiveState {
   readonly calls: LiveCallStore;
+  readonly lines: LiveQueueLines;
   readonly agents: LiveAgentStore;
   readonly devices: DeviceRegistry;
   readonly presence: PresenceCache;

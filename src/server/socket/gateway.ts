@@ -30,7 +30,7 @@ import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import type { Storage } from '../store/types.js';
 import type { AgentService } from '../agents/agent-service.js';
-import type { QueueRouter } from '../agents/queue-router.js';
+import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -68,7 +68,8 @@ export interface GatewayDeps {
   push?: PushRegistrations;
   /** Support agents (docs/agents.md). */
   agents?: AgentService;
-  queues?: QueueRouter;
+  /** The queue engine (queues/queue-service.ts). */
+  queues?: QueueService;
 }
 
 /**
@@ -318,6 +319,7 @@ export class Gateway {
       },
       'directory:search': async (_socket, req) => {
         const rows = await storage.accounts.searchUsers(req.query?.trim() ?? '', req.limit ?? 50);
+        const queues = this.d.queues ? await this.d.queues.directory(req.query ?? '') : undefined;
         const users = await Promise.all(
           rows.map(async (u) => ({
             id: u.id,
@@ -326,7 +328,7 @@ export class Gateway {
             presence: await presence.get(u.id, u.status),
           })),
         );
-        return { users };
+        return queues ? { users, queues } : { users };
       },
       'settings:update': async (socket, req) => {
         const { userId } = socket.data.ctx;
@@ -343,7 +345,8 @@ export class Gateway {
         if ('queue' in req.to) {
           if (!this.d.queues) throw new ProtocolError('not_found', 'queues are not enabled on this server');
           await this.d.limits.consume('invite', socket.data.ctx.userId);
-          return { call: await this.d.queues.invite(socket.data.ctx, req.to.queue, req.callId) };
+          const opts = { callId: req.callId, callerKind: 'user' as const, roles: socket.data.roles };
+          return { call: await this.d.queues.invite(socket.data.ctx, req.to, opts) };
         }
         return { call: await calls.invite(socket.data.ctx, req) };
       },

@@ -88,7 +88,13 @@ describe('a full agent day', () => {
     // In wrap-up a person-to-person call answers busy (and no queue offer reaches the agent).
     const direct = (await caller.request('call:invite', { to: { username: 'day-bob' } })).call;
     expect(direct).toMatchObject({ state: 'ended', outcome: 'busy' });
-    expect((await caller.request('call:invite', { to: { queue: 'day-q' } })).call).toMatchObject({ outcome: 'busy', endReason: 'no_agents' });
+    // A queue call waits in line meanwhile (the agent is not offered it) until the caller gives up.
+    const waiting = (await caller.request('call:invite', { to: { queue: 'day-q' } })).call;
+    expect(waiting).toMatchObject({ state: 'ringing', callee: { id: 'queue-day-q' } });
+    await caller.waitFor('queue:waiting', (p) => p.callId === waiting.callId && p.stage === 'waiting' && p.position === 1);
+    await caller.request('call:cancel', { callId: waiting.callId });
+    await bob.flush();
+    expect(bob.count('call:incoming', (p) => (p as { call: { callId: string } }).call.callId === waiting.callId)).toBe(0);
     const extended = await bob.request('agent:wrapup-extend', { callId: call.callId });
     expect(extended.agent.wrapUp!.deadline).toBe(deadline + 1_000);
     expect(extended.agent.wrapUp!.extensionsLeft).toBe(0);
@@ -154,22 +160,23 @@ describe('missed offers (RONA) and declines', () => {
     console.log(`RONA: not-ready (missed) reached the agent ${Math.round(late)} ms after the offer deadline`);
     expect(late).toBeGreaterThanOrEqual(-5);
     expect(late).toBeLessThan(100);
-    const ended = await caller.waitFor('call:ended', (p) => p.call.callId === call.callId);
-    expect(ended.call.endReason).toBe('no_agents');
+    // The offer ends on the agent's devices; the call stays in its place in line.
+    expect(await bob.waitFor('call:offer-ended', (p) => p.callId === call.callId)).toMatchObject({ seq: 1, result: 'missed' });
+    await caller.waitFor('queue:waiting', (p) => p.callId === call.callId && p.stage === 'waiting');
+    expect((await caller.request('call:cancel', { callId: call.callId })).call).toMatchObject({ outcome: 'cancelled' });
 
     await bob.request('agent:set', { status: { state: 'ready' } });
     const second = (await caller.request('call:invite', { to: { queue: 'rona-q' } })).call;
     await bob.waitFor('call:incoming', (p) => p.call.callId === second.callId);
     await bob.request('call:decline', { callId: second.callId });
+    expect(await bob.waitFor('call:offer-ended', (p) => p.callId === second.callId)).toMatchObject({ seq: 1, result: 'declined' });
     const afterDecline = await changed(bob, (a) => a.state === 'ready' && a.noOffersUntil !== null);
     expect(afterDecline.agent.noOffersUntil! - Date.now()).toBeGreaterThan(1_000);
-    // Inside the reject delay nobody can take the call: busy, no_agents, at once.
-    const third = (await caller.request('call:invite', { to: { queue: 'rona-q' } })).call;
-    expect(third).toMatchObject({ state: 'ended', outcome: 'busy', endReason: 'no_agents' });
-    await waitFor(() => Date.now() >= afterDecline.agent.noOffersUntil!, 'the reject delay to end', { timeoutMs: 5_000 });
-    const fourth = (await caller.request('call:invite', { to: { queue: 'rona-q' } })).call;
-    expect(fourth.state).toBe('ringing');
-    await caller.request('call:cancel', { callId: fourth.callId });
+    // Inside the reject delay the call waits; it is offered again (a higher offer number) once the delay ends.
+    const again = await bob.waitFor('call:incoming', (p) => p.call.callId === second.callId && p.call.offer?.seq === 2, 5_000);
+    expect(epoch(again.receivedAt)).toBeGreaterThanOrEqual(afterDecline.agent.noOffersUntil! - 5);
+    await caller.request('call:cancel', { callId: second.callId });
+    expect(await bob.waitFor('call:offer-ended', (p) => p.callId === second.callId && p.seq === 2)).toMatchObject({ result: 'withdrawn' });
     await changed(bob, (a) => a.state === 'ready' && a.callId === null && a.since > afterDecline.agent.since);
   });
 });
