@@ -2,8 +2,9 @@
  * The click-to-call page on a company's website (docs/support-line.md "Put the page on a
  * website"), in real Chromium: the server sends the page with the CSP the guide documents
  * (frame-ancestors from CALL_PAGE_FRAME_ANCESTORS, 'none' and DENY by default, 404 for a
- * queue that takes no web calls), and the guide's iframe snippet on another origin shows
- * the page, whose microphone works in the frame only with `allow="microphone"`. The page
+ * queue that takes no web calls); the guide's iframe snippet on another origin shows the
+ * page, whose microphone works in the frame only with `allow="microphone"`, and its popup
+ * snippet opens the page in a window of its own. The page
  * passes axe, runs under its CSP without a refusal, and its name field is bounded.
  */
 import http from 'node:http';
@@ -26,12 +27,25 @@ function sitePage(callUrl: string, allow: boolean): string {
 <iframe src="${callUrl}" title="Call support" ${allow ? 'allow="microphone; autoplay"' : ''} width="440" height="600" style="border: 0"></iframe></html>`;
 }
 
+/** The guide's popup snippet, as a site pastes it. */
+function popupPage(callUrl: string): string {
+  return `<!doctype html><html lang="en"><title>Example Ltd</title>
+<button type="button" id="call-support">Call support</button>
+<script>
+  document.getElementById('call-support').addEventListener('click', function () {
+    var url = '${callUrl}';
+    var popup = window.open(url, 'support-call', 'popup,width=440,height=640');
+    if (!popup) window.location.href = url;
+  });
+</script></html>`;
+}
+
 const callUrl = () => `http://localhost:${new URL(server.url).port}/call/support`;
 
 beforeAll(async () => {
   site = http.createServer((req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.end(sitePage(callUrl(), req.url !== '/no-allow'));
+    res.end(req.url === '/popup' ? popupPage(callUrl()) : sitePage(callUrl(), req.url !== '/no-allow'));
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
@@ -98,6 +112,20 @@ describe('the call page on a website', () => {
       await page.goto(`${siteOrigin}/no-allow`);
       await frame.getByRole('heading', { level: 1 }).waitFor({ timeout: 15_000 });
       expect(await mic()).toBe('NotAllowedError');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the popup snippet opens the page in its own window, which keeps no handle on the site', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${siteOrigin}/popup`);
+      const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Call support' }).click()]);
+      await popup.getByRole('textbox', { name: 'Your name (optional)' }).waitFor({ timeout: 15_000 });
+      expect(popup.url()).toBe(callUrl());
+      expect(await popup.evaluate(() => window.opener)).toBeNull();
     } finally {
       await context.close();
     }
