@@ -12,6 +12,7 @@ import type { ServerEventName, ServerEventPayload } from '../shared/protocol/ind
 import { loadOrCreateSecrets } from './auth/secrets.js';
 import { RevocationWatch } from './auth/revocation-watch.js';
 import { TokenService } from './auth/tokens.js';
+import { GuestTokens } from './auth/guest-tokens.js';
 import { AliveMark } from './calls/alive-mark.js';
 import { CallService } from './calls/call-service.js';
 import type { ClusterBackends } from './cluster/backends.js';
@@ -25,6 +26,7 @@ import { createPush, type PushService } from './push/index.js';
 import { RateLimits, type LimiterFactory } from './ratelimit.js';
 import { registerRoutes } from './http/routes.js';
 import { registerCallPage } from './http/call-page-route.js';
+import { registerGuestRoutes } from './http/guest-routes.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
 import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
 import { AgentService } from './agents/agent-service.js';
@@ -136,6 +138,8 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     config.refreshTokenTtlDays * 86_400_000,
     overrides.clock,
   );
+  // Guests of the public web page: one call to one public queue (docs/support-line.md).
+  const guests = new GuestTokens(secrets.jwtSecret, config.guestTokenTtlSec, tokens.now);
   let draining = false;
   // Before anything listens: a bad push configuration fails the start with a clear message.
   const push = await createPush(config, { storage, live, log });
@@ -178,8 +182,13 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     turnSecret: config.turnSecret ?? secrets.turnSecret,
     isDraining: () => draining,
     push: push.registrations,
+    // Called only by requests, which arrive after `queues` below exists.
+    queueChanged: (queueId) => void queues.dispatch(queueId).catch((err: unknown) => log.error({ err, queueId }, 'routing after a queue change failed')),
+    guests,
   });
   await registerCallPage(app, { config, storage });
+  // The queue service is built below; requests reach the route only once the server listens.
+  registerGuestRoutes(app, { storage, limits, guests, publicInfo: (id) => queues.publicInfo(id) });
   const index = path.join(config.webRoot, 'index.html');
   if (fs.existsSync(index)) {
     await app.register(fastifyStatic, { root: path.resolve(config.webRoot), index: 'index.html' });
@@ -268,6 +277,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     push: push.registrations,
     agents,
     queues,
+    guests,
   });
 
   await cluster?.start({ io, calls, presence, agents });

@@ -4,38 +4,44 @@
  *   (no command)                    run the server
  *   user add <name> --name "Full Name" --password-stdin
  *   user list | user remove <name> | user passwd <name> --password-stdin
- *   user role <name> agent,supervisor | reason add|list|remove | queue add|list | queue member add|remove
+ *   user role <name> agent,supervisor | reason add|list|remove
+ *   queue add|update|list|remove|members | queue member add|remove (queue-cli.ts)
  * Flags: --port, --host, --data-dir, --demo, --ring-timeout-ms, --log-level
  * (every setting also has an environment variable; see README.md).
  */
 import { parseArgs } from 'node:util';
 import { addUser, changePassword, seedDemo } from './accounts.js';
-import { addQueue, addReason, describeQueue, parseRoleList, queueMember, setUserRoles } from './agent-admin.js';
+import { addReason, parseRoleList, setUserRoles } from './agent-admin.js';
 import { startServer } from './app.js';
 import { configFromEnv, parseConfig, type ConfigInput } from './config.js';
+import { QUEUE_OPTIONS, QUEUE_USAGE, queueCommand } from './queue-cli.js';
 import { openStorage } from './store/open.js';
 import { ProtocolError } from '../shared/protocol/index.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-    demo: { type: 'boolean' },
-    'ring-timeout-ms': { type: 'string' },
-    'log-level': { type: 'string' },
-    name: { type: 'string' },
-    'password-stdin': { type: 'boolean' },
-    role: { type: 'string' },
-    label: { type: 'string' },
-    'agent-ring-timeout': { type: 'string' },
-    'wrap-up': { type: 'string' },
-    dispositions: { type: 'string' },
-    'disposition-required': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  demo: { type: 'boolean' },
+  'ring-timeout-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  // --name is in QUEUE_OPTIONS (user add uses it too).
+  'password-stdin': { type: 'boolean' },
+  role: { type: 'string' },
+  label: { type: 'string' },
+  ...QUEUE_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseCommandLine() {
+  try {
+    return parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    // An unknown or incomplete flag: its message and the usage, not a stack trace.
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 const USAGE = `usage:
   npm run server -- [--port 4000] [--host 127.0.0.1] [--data-dir ./data] [--demo]
@@ -46,9 +52,9 @@ const USAGE = `usage:
   npm run server -- user add <username> … --role agent,supervisor
   npm run server -- user role <username> agent,supervisor|none
   npm run server -- reason add <code> --label "Label" | reason list | reason remove <code>
-  npm run server -- queue add <id> --name "Name" [--agent-ring-timeout 15] [--wrap-up 30]
-                    [--dispositions "solved:Solved,callback:Call back"] [--disposition-required yes]
-  npm run server -- queue list | queue member add|remove <queue> <username>`;
+${QUEUE_USAGE}`;
+
+const { values, positionals } = parseCommandLine();
 
 function config(): ConfigInput {
   const flags: Record<string, unknown> = {};
@@ -114,30 +120,19 @@ async function userCommand(args: string[]): Promise<void> {
   }
 }
 
-async function agentCommand(kind: string, args: string[]): Promise<void> {
+async function adminCommand(kind: string, args: string[]): Promise<void> {
   const storage = await openStorage(parseConfig(config()));
   try {
-    const [sub, a, b, c] = args;
-    const { agents, accounts, queues } = storage;
+    const [sub, a] = args;
+    const { agents } = storage;
+    if (kind === 'queue') return console.log(await queueCommand(storage, args, values));
     if (kind === 'reason' && sub === 'add') console.log(`added ${(await addReason(agents, a, values.label)).code}`);
     else if (kind === 'reason' && sub === 'list') {
       for (const r of await agents.listReasons()) console.log(`${r.code}\t${r.label}${r.system ? '\t(system)' : ''}`);
     } else if (kind === 'reason' && sub === 'remove') {
       if (!a) throw new ProtocolError('bad_request', 'reason remove needs a code');
       console.log((await agents.removeReason(a)) ? `removed ${a}` : `no reason ${a}`);
-    } else if (kind === 'queue' && sub === 'add') {
-      const q = await addQueue(queues, a, {
-        name: values.name,
-        ringTimeout: values['agent-ring-timeout'],
-        wrapUp: values['wrap-up'],
-        dispositions: values.dispositions,
-        required: values['disposition-required'],
-      });
-      console.log(`added ${describeQueue(q, 0)}`);
-    } else if (kind === 'queue' && sub === 'list') {
-      for (const q of await queues.list()) console.log(describeQueue(q, (await queues.members(q.id)).length));
-    } else if (kind === 'queue' && sub === 'member') console.log(await queueMember(accounts, queues, a, b, c));
-    else throw new ProtocolError('bad_request', USAGE);
+    } else throw new ProtocolError('bad_request', USAGE);
   } finally {
     await storage.close();
   }
@@ -177,7 +172,7 @@ async function serve(): Promise<void> {
 async function main(): Promise<void> {
   if (values.help) return void console.log(USAGE);
   if (positionals[0] === 'user') return userCommand(positionals.slice(1));
-  if (positionals[0] === 'reason' || positionals[0] === 'queue') return agentCommand(positionals[0], positionals.slice(1));
+  if (positionals[0] === 'reason' || positionals[0] === 'queue') return adminCommand(positionals[0], positionals.slice(1));
   if (positionals.length > 0) throw new ProtocolError('bad_request', USAGE);
   return serve();
 }

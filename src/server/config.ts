@@ -127,6 +127,11 @@ export const ConfigSchema = z.object({
   agentWrapUpExtendSec: int(1, 3_600).default(30),
   /** How many times an agent may extend one wrap-up. */
   agentWrapUpMaxExtensions: int(0, 100).default(2),
+  // Guests calling a public queue from a web page (docs/support-line.md).
+  /** Lifetime of a guest token: the call must be placed before it runs out. */
+  guestTokenTtlSec: int(30, 3_600).default(600),
+  /** Guest tokens (POST /api/guest) per IP per minute. */
+  guestTokensPerMinute: int(1, 100_000).default(10),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -185,6 +190,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   agentDirectWrapUpSec: 'AGENT_DIRECT_WRAP_UP_SEC',
   agentWrapUpExtendSec: 'AGENT_WRAP_UP_EXTEND_SEC',
   agentWrapUpMaxExtensions: 'AGENT_WRAP_UP_MAX_EXTENSIONS',
+  guestTokenTtlSec: 'GUEST_TOKEN_TTL_SEC',
+  guestTokensPerMinute: 'GUEST_TOKENS_PER_MINUTE',
 };
 
 /** Reads settings from the environment (flags are merged on top by the caller). */

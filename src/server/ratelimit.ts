@@ -6,7 +6,7 @@ import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rat
 import { ProtocolError } from '../shared/protocol/index.js';
 import type { Config } from './config.js';
 
-export type LimitName = 'loginIp' | 'loginUser' | 'invite' | 'inviteIp' | 'socketEvents';
+export type LimitName = 'loginIp' | 'loginUser' | 'invite' | 'inviteIp' | 'socketEvents' | 'guestIp' | 'guestCall';
 
 export type LimiterFactory = (name: LimitName, points: number, durationSec: number) => RateLimiterAbstract;
 
@@ -26,6 +26,10 @@ export class RateLimits {
       // Many users can share one address (an office NAT): the per-IP budget is larger.
       inviteIp: factory('inviteIp', config.inviteRatePerMinute * 10, 60),
       socketEvents: factory('socketEvents', config.socketEventsPerSecond * 2, 2),
+      guestIp: factory('guestIp', config.guestTokensPerMinute, 60),
+      // One point per guest token (its id is the key): its one call, claimed atomically on
+      // every node (Redis). It outlives the token, so an expired token never gets it back.
+      guestCall: factory('guestCall', 1, config.guestTokenTtlSec + 60),
     };
   }
 

@@ -30,6 +30,11 @@ export interface AgentRecord {
   by: AgentActor;
   byUserId: string | null;
   next: AgentStatus | null;
+  /**
+   * Who asked for `next` (a supervisor forcing a busy agent's state), logged when it is applied.
+   * Optional: records written before it existed read as the agent's own request.
+   */
+  nextBy?: { by: AgentActor; byUserId: string | null } | null;
   previous: AgentStatus | null;
   callId: string | null;
   queueId: string | null;
@@ -112,6 +117,7 @@ export function newAgent(user: UserSummary, autoAnswer: AutoAnswer, now: number)
     by: 'system',
     byUserId: null,
     next: null,
+    nextBy: null,
     previous: null,
     callId: null,
     queueId: null,
@@ -203,24 +209,34 @@ class Builder {
   /** The call and its wrap-up are over: the pending next status, else the previous one, else ready. */
   clear(cause: string): void {
     const target = this.a.next ?? this.a.previous ?? { state: 'ready' };
-    const by: AgentActor = this.a.next ? 'agent' : 'system';
+    const asker = this.a.next ? (this.a.nextBy ?? { by: 'agent' as const, byUserId: null }) : { by: 'system' as const, byUserId: null };
     if (this.a.graceUntil !== null && this.a.graceUntil <= this.now) {
-      this.move('offline', null, 'system', 'grace', { next: null, previous: null, graceUntil: null });
+      this.move('offline', null, 'system', 'grace', { next: null, nextBy: null, previous: null, graceUntil: null });
       return;
     }
-    this.move(target.state, target.state === 'not-ready' ? target.reason : null, by, this.a.next ? 'next' : cause, {
-      next: null,
-      previous: null,
-    });
+    this.move(
+      target.state,
+      target.state === 'not-ready' ? target.reason : null,
+      asker.by,
+      this.a.next ? 'next' : cause,
+      { next: null, nextBy: null, previous: null },
+      asker.byUserId,
+    );
     this.a.idleSince = this.now;
   }
 
   missed(cfg: MachineConfig, callId: string): void {
     const missedInRow = this.a.missedInRow + 1;
-    if (missedInRow >= cfg.maxNoAnswer) {
-      this.move('not-ready', 'missed', 'system', 'rona', { next: null, previous: null, missedInRow: 0 });
+    const pending = this.a.next;
+    if (pending?.state === 'not-ready') {
+      // Not-ready was asked for while the offer rang (a break, a supervisor's log-out): it wins,
+      // as it does after a decline; staying ready would bring the next offer.
+      const asker = this.a.nextBy ?? { by: 'agent' as const, byUserId: null };
+      this.move('not-ready', pending.reason, asker.by, 'rona', { next: null, nextBy: null, previous: null, missedInRow: 0 }, asker.byUserId);
+    } else if (missedInRow >= cfg.maxNoAnswer) {
+      this.move('not-ready', 'missed', 'system', 'rona', { next: null, nextBy: null, previous: null, missedInRow: 0 });
     } else {
-      this.move('ready', null, 'system', 'rona', { next: null, previous: null, missedInRow, noOffersUntil: this.now + cfg.noAnswerDelayMs });
+      this.move('ready', null, 'system', 'rona', { next: null, nextBy: null, previous: null, missedInRow, noOffersUntil: this.now + cfg.noAnswerDelayMs });
     }
     this.effects.push({ type: 'offer-missed', callId });
   }
@@ -246,16 +262,16 @@ export function step(agent: AgentRecord, ev: AgentEvent, now: number, cfg: Machi
       break;
     case 'set': {
       if (ev.status === null) {
-        b.patch({ next: null });
+        b.patch({ next: null, nextBy: null });
         break;
       }
       if (a.state === 'offline') throw conflict('the agent is offline');
       if (BUSY_STATES.includes(a.state)) {
-        b.patch({ next: ev.status });
+        b.patch({ next: ev.status, nextBy: { by: ev.by, byUserId: ev.byUserId } });
         break;
       }
       const reason = ev.status.state === 'not-ready' ? ev.status.reason : null;
-      b.move(ev.status.state, reason, ev.by, 'set', { next: null, previous: null, missedInRow: 0, noOffersUntil: null }, ev.byUserId);
+      b.move(ev.status.state, reason, ev.by, 'set', { next: null, nextBy: null, previous: null, missedInRow: 0, noOffersUntil: null }, ev.byUserId);
       break;
     }
     case 'auto-away':
@@ -350,7 +366,7 @@ function timer(b: Builder, a: AgentRecord, now: number, cfg: MachineConfig): voi
   if (a.graceUntil !== null && a.graceUntil <= now && a.state !== 'offline' && a.state !== 'on-call') {
     // The agent never came back: offline, out of the queues. A call in progress keeps them (on-call).
     if (a.state === 'reserved' && a.callId) b.effects.push({ type: 'offer-missed', callId: a.callId });
-    b.move('offline', null, 'system', 'grace', { next: null, previous: null, graceUntil: null, missedInRow: 0 });
+    b.move('offline', null, 'system', 'grace', { next: null, nextBy: null, previous: null, graceUntil: null, missedInRow: 0 });
     return;
   }
   if (a.state === 'reserved' && a.offerDeadline !== null && a.offerDeadline <= now && a.callId) {

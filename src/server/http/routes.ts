@@ -1,5 +1,6 @@
 /**
- * HTTP API (fastify): login, refresh, logout, TURN credentials, health.
+ * HTTP API (fastify): login, refresh, logout, TURN credentials, health; the admin API is in
+ * admin-routes.ts.
  * Bodies are parsed with the zod schemas from src/shared; every error is
  * `{"error": {"code", "message"}}` with a matching status.
  */
@@ -18,6 +19,7 @@ import {
   type ErrorCode,
   type TurnResponse,
 } from '../../shared/protocol/index.js';
+import { looksLikeGuestToken, type GuestTokens } from '../auth/guest-tokens.js';
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.js';
 import { hashToken, type TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
@@ -26,6 +28,7 @@ import type { PushRegistrations } from '../push/registrations.js';
 import type { RateLimits } from '../ratelimit.js';
 import { describeZodError } from '../socket/gateway.js';
 import type { Storage } from '../store/types.js';
+import { registerAdminRoutes } from './admin-routes.js';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -50,6 +53,10 @@ export interface HttpDeps {
   isDraining(): boolean;
   /** Push registration of mobile devices (src/server/push). */
   push?: PushRegistrations;
+  /** A queue's settings or members changed (admin API): route its waiting calls again now. */
+  queueChanged?: (queueId: string) => void;
+  /** Guests of the public web page: their token also gets TURN credentials (http/guest-routes.ts). */
+  guests?: GuestTokens;
 }
 
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
@@ -184,7 +191,9 @@ export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer (.+)$/.exec(header);
     if (!match) throw new ProtocolError('unauthorized', 'missing bearer token');
-    const { userId } = await d.tokens.verifyAccess(match[1]!);
+    // The public web page's guest needs a relay as much as a user does.
+    const token = match[1]!;
+    const userId = d.guests && looksLikeGuestToken(token) ? d.guests.verify(token).guestId : (await d.tokens.verifyAccess(token)).userId;
     const { username, credential } = turnCredentials(d.turnSecret, userId, d.config.turnTtlSec);
     const iceServers: TurnResponse['iceServers'] = [];
     if (d.config.stunUrls.length > 0) iceServers.push({ urls: d.config.stunUrls });
@@ -198,4 +207,6 @@ export function registerRoutes(app: FastifyInstance, d: HttpDeps): void {
       iceServers,
     } satisfies TurnResponse;
   });
+
+  registerAdminRoutes(app, d);
 }

@@ -24,29 +24,28 @@ import type { Storage, UserRow } from '../store/types.js';
 
 type AgentEventName = keyof typeof agentClientEvents;
 type Req<E extends AgentEventName> = z.infer<(typeof agentClientEvents)[E]['request']>;
-type AnySocket = Pick<Socket, 'join'> & { data: { ctx: { userId: string } } };
+export type AnySocket = Pick<Socket, 'join'> & { data: { ctx: { userId: string } } };
 type AgentHandler<E extends AgentEventName> = (socket: AnySocket, req: Req<E>) => Promise<ClientResponse<E>>;
 
 /** socket.io room of sockets that asked for every agent's changes. */
 export const SUPERVISORS_ROOM = 'supervisors';
+
+/** The socket's user, read from the store now, with one of the roles (else `forbidden`). */
+export async function requireRole(storage: Storage, socket: AnySocket, ...anyOf: Role[]): Promise<UserRow> {
+  const u = await storage.accounts.getUserById(socket.data.ctx.userId);
+  if (!u) throw new ProtocolError('unauthorized', 'the account was removed');
+  if (!anyOf.some((r) => u.roles.includes(r))) {
+    throw new ProtocolError('forbidden', `this needs the ${anyOf.join(' or ')} role`);
+  }
+  return u;
+}
 
 export function agentHandlers(storage: Storage, agents: AgentService | undefined): { [E in AgentEventName]: AgentHandler<E> } {
   const service = () => {
     if (!agents) throw new ProtocolError('forbidden', 'agents are not enabled on this server');
     return agents;
   };
-  const me = async (socket: AnySocket): Promise<UserRow> => {
-    const u = await storage.accounts.getUserById(socket.data.ctx.userId);
-    if (!u) throw new ProtocolError('unauthorized', 'the account was removed');
-    return u;
-  };
-  const need = async (socket: AnySocket, ...anyOf: Role[]): Promise<UserRow> => {
-    const u = await me(socket);
-    if (!anyOf.some((r) => u.roles.includes(r))) {
-      throw new ProtocolError('forbidden', `this needs the ${anyOf.join(' or ')} role`);
-    }
-    return u;
-  };
+  const need = (socket: AnySocket, ...anyOf: Role[]): Promise<UserRow> => requireRole(storage, socket, ...anyOf);
   /** Own agent (agent role), or another agent (supervisor role). */
   const target = async (socket: AnySocket, userId: string | undefined): Promise<{ actor: UserRow; userId: string; asSupervisor: boolean }> => {
     if (userId !== undefined && userId !== socket.data.ctx.userId) {

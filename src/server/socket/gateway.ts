@@ -32,6 +32,9 @@ import type { Storage } from '../store/types.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { QueueService } from '../queues/queue-service.js';
 import { agentHandlers } from './agent-handlers.js';
+import { supervisorHandlers } from './supervisor-handlers.js';
+import type { GuestTokens } from '../auth/guest-tokens.js';
+import { authenticateGuest, GuestGuard, type GuestSocketData } from './guest-guard.js';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -45,6 +48,8 @@ export interface SocketData {
   accessExpiresAt: number;
   /** Roles at the handshake (decides whether the agent service hears of this socket's device). */
   roles: Role[];
+  /** A guest from the public web page (guest-guard.ts): every event passes the guard. */
+  guest?: GuestSocketData;
 }
 
 type Handler<E extends ClientEventName> = (
@@ -70,6 +75,8 @@ export interface GatewayDeps {
   agents?: AgentService;
   /** The queue engine (queues/queue-service.ts). */
   queues?: QueueService;
+  /** Guest tokens of the public web page (auth/guest-tokens.ts); no guests when absent. */
+  guests?: GuestTokens;
 }
 
 /**
@@ -90,6 +97,7 @@ export class Gateway {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly handlers: { [E in ClientEventName]: Handler<E> };
+  private readonly guestGuard: GuestGuard | undefined;
   /**
    * One listener per event for all sockets (socket.io calls it with `this` = the socket),
    * instead of one closure per event per socket: ~1.7 KB less heap per connected device
@@ -99,6 +107,16 @@ export class Gateway {
 
   constructor(private readonly d: GatewayDeps) {
     this.handlers = this.createHandlers();
+    this.guestGuard = d.guests && new GuestGuard({
+      guests: d.guests,
+      calls: d.calls,
+      live: d.live,
+      limits: d.limits,
+      invite: (ctx, queueId, callId) => {
+        if (!this.d.queues) throw new ProtocolError('not_found', 'queues are not enabled on this server');
+        return this.d.queues.invite(ctx, { queue: queueId }, { callId, callerKind: 'guest' });
+      },
+    });
     const dispatch = this.dispatch.bind(this);
     this.listeners = CLIENT_EVENT_NAMES.map((event) => [
       event,
@@ -137,6 +155,7 @@ export class Gateway {
       throw new ProtocolError('unauthorized', `handshake: ${describeZodError(parsed.error)}`);
     }
     const auth = parsed.data;
+    if (await authenticateGuest(socket.data, auth, socket.handshake.address, this.d)) return;
     const { user, familyId, expiresAtMs } = await this.d.tokens.verifyAccess(auth.token);
     const now = Date.now();
     // The device row is a durable write (a sync) only when something changed: a reconnect
@@ -203,6 +222,7 @@ export class Gateway {
       this.d.io.in(replaced.socketId).disconnectSockets(true);
     }
     this.d.log.debug({ userId: ctx.userId, deviceId: ctx.deviceId, socketId: socket.id }, 'device connected');
+    if (socket.data.guest) return; // no presence, no agent
     await this.d.presence.refresh(ctx.userId);
     if (socket.data.roles.includes('agent')) await this.d.agents?.syncDevices(ctx.userId, true);
   }
@@ -213,6 +233,7 @@ export class Gateway {
     const wasCurrent = await this.d.live.devices.disconnect(ctx.userId, ctx.deviceId, socket.id);
     if (!wasCurrent) return;
     await this.d.calls.deviceLost(ctx.userId, ctx.deviceId);
+    if (socket.data.guest) return;
     await this.d.presence.refresh(ctx.userId);
     if (socket.data.roles.includes('agent')) await this.d.agents?.syncDevices(ctx.userId, true);
   }
@@ -226,7 +247,8 @@ export class Gateway {
       });
       return;
     }
-    if (this.d.tokens.now() >= socket.data.accessExpiresAt) {
+    // A guest's expired token still lets it finish its call (guest-guard.ts).
+    if (!socket.data.guest && this.d.tokens.now() >= socket.data.accessExpiresAt) {
       // The socket outlived its access token: the client refreshes it and reconnects.
       ack({ ok: false, error: { code: 'unauthorized', message: 'access token expired; reconnect with a fresh one' } });
       socket.disconnect(true);
@@ -255,11 +277,17 @@ export class Gateway {
 
   private async run(socket: IoSocket, event: ClientEventName, args: unknown[]): Promise<unknown> {
     await this.d.limits.consume('socketEvents', socket.id);
+    const guard = socket.data.guest ? this.guestGuard : undefined;
+    if (socket.data.guest) {
+      if (!guard) throw new ProtocolError('forbidden', 'guests are not enabled on this server');
+      guard.admit(event);
+    }
     if (args.length !== 1) throw new ProtocolError('bad_request', 'expected exactly one payload object');
     const schema = clientEvents[event].request;
     const parsed = schema.safeParse(args[0]);
     if (!parsed.success) throw new ProtocolError('bad_request', describeZodError(parsed.error));
     const handler = this.handlers[event] as Handler<ClientEventName>;
+    if (guard) return guard.run(socket, event, parsed.data, () => handler(socket, parsed.data));
     return handler(socket, parsed.data);
   }
 
@@ -381,14 +409,12 @@ export class Gateway {
         push().register({ ...socket.data.ctx, familyId: socket.data.familyId }, req),
       'push:unregister': async (socket) => ({ removed: await push().unregister(socket.data.ctx) }),
       ...agentHandlers(storage, this.d.agents),
+      ...supervisorHandlers(storage, this.d.agents),
       // The wallboard (docs/support-line.md) is not served yet.
       'wallboard:subscribe': async () => {
         throw new ProtocolError('not_found', 'the wallboard is not available on this server');
       },
       'wallboard:unsubscribe': async () => ({}),
-      'supervisor:logout': async () => {
-        throw new ProtocolError('not_found', 'queue log-out is not available on this server');
-      },
     };
   }
 }

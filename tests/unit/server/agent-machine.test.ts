@@ -95,6 +95,27 @@ describe('agent state machine', () => {
     expect(c.a.state).toBe('ready');
   });
 
+  it('a supervisor forcing a busy agent not-ready: applied when the call clears, logged as the supervisor’s', () => {
+    const force: AgentEvent = { type: 'set', status: { state: 'not-ready', reason: 'logged-out' }, by: 'supervisor', byUserId: 'sup1' };
+    const hangup: AgentEvent = { type: 'call-ended', callId: 'c1', endReason: 'hangup', answered: true, wrapUp: noWrap };
+    const r = run([...ready, offer(), { type: 'answered', callId: 'c1' }, force, hangup]);
+    expect(r.a).toMatchObject({ state: 'not-ready', reason: 'logged-out', by: 'supervisor', byUserId: 'sup1', next: null, nextBy: null });
+    const last = step(run([...ready, offer(), { type: 'answered', callId: 'c1' }, force]).a, hangup, 99_000, cfg).log.at(-1);
+    expect(last).toMatchObject({ from: 'on-call', to: 'not-ready', by: 'supervisor', byUserId: 'sup1', cause: 'next' });
+    // The agent's own next status is still logged as theirs.
+    const own = run([...ready, offer(), { type: 'answered', callId: 'c1' }, { type: 'set', status: { state: 'not-ready', reason: 'break' }, by: 'agent', byUserId: null }, hangup]);
+    expect(own.a).toMatchObject({ reason: 'break', by: 'agent', byUserId: null });
+  });
+
+  it('a not-ready asked for while the offer rings wins over RONA (the agent stays out of the queues)', () => {
+    const force: AgentEvent = { type: 'set', status: { state: 'not-ready', reason: 'logged-out' }, by: 'supervisor', byUserId: 'sup1' };
+    const r = run([...ready, offer(5_000), force], { ...cfg, maxNoAnswer: 3 });
+    const s = step(r.a, { type: 'timer' }, 5_000, { ...cfg, maxNoAnswer: 3 });
+    expect(s.agent).toMatchObject({ state: 'not-ready', reason: 'logged-out', by: 'supervisor', byUserId: 'sup1', missedInRow: 0 });
+    expect(s.log).toEqual([expect.objectContaining({ from: 'reserved', to: 'not-ready', reason: 'logged-out', cause: 'rona', byUserId: 'sup1' })]);
+    expect(s.effects).toEqual([{ type: 'offer-missed', callId: 'c1' }]);
+  });
+
   it('RONA: the offer deadline → not-ready(missed) and the call is given up', () => {
     const r = run([...ready, offer(5_000)]);
     expect(step(r.a, { type: 'timer' }, 4_999, cfg).agent.state).toBe('reserved');
