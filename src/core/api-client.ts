@@ -4,10 +4,13 @@
  */
 import type { z } from 'zod';
 import {
+  GuestResponse,
   HttpError,
   ProtocolError,
+  PublicQueueInfo,
   TokenResponse,
   TurnResponse,
+  type GuestRequest,
   type LoginRequest,
 } from '../shared/protocol/index.js';
 
@@ -30,6 +33,16 @@ export class ApiClient {
 
   async logout(refreshToken: string): Promise<void> {
     await this.request('POST', '/api/logout', null, { refreshToken });
+  }
+
+  /** A guest's token for one call to a public queue (the call page, docs/support-line.md). */
+  guest(body: GuestRequest): Promise<GuestResponse> {
+    return this.request('POST', '/api/guest', GuestResponse, body);
+  }
+
+  /** What the call page shows before calling; `not_found` for an unknown or private queue. */
+  publicQueue(queueId: string): Promise<PublicQueueInfo> {
+    return this.request('GET', `/api/queues/${encodeURIComponent(queueId)}/public`, PublicQueueInfo);
   }
 
   turn(accessToken: string): Promise<TurnResponse> {

@@ -1,6 +1,7 @@
 /** Pure helpers that turn server call views into this device's call model. */
 import type { CallInfo, LocalCallState } from '../shared/contract.js';
 import type { CallView } from '../shared/protocol/index.js';
+import { carriedQueueWaiting } from './queue-waiting.js';
 
 export function localStateOf(view: CallView, userId: string, deviceId: string): LocalCallState {
   if (view.state === 'ended') return 'ended';
@@ -32,6 +33,7 @@ export function toCallInfo(
     remoteHeld: previous?.remoteHeld ?? false,
     held: previous?.held ?? false,
     receivedDigits: previous?.receivedDigits ?? '',
+    ...carriedQueueWaiting(view, outgoing, previous),
     ...overrides,
   };
 }

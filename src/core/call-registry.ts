@@ -9,6 +9,7 @@
 import type { CallInfo, MediaWanted, SessionState } from '../shared/contract.js';
 import { ProtocolError, type CallView, type MediaSignal } from '../shared/protocol/index.js';
 import { toCallInfo } from './call-model.js';
+import { keepsPlaceOffline } from './queue-waiting.js';
 import type { Timers } from './ports.js';
 import { OfferBook, isPendingOffer, ringDeadlineOf } from './queue-offers.js';
 
@@ -119,12 +120,14 @@ export class CallRegistry {
    */
   armRingLoss(): void {
     if (this.ringLossTimer !== undefined) return;
-    if (!this.h.state().calls.some((c) => c.local === 'ringing-in' || c.local === 'ringing-out')) return;
+    // A queue call waiting in line keeps its place on the server (queue-waiting.ts).
+    const losable = (c: CallInfo) => (c.local === 'ringing-in' || c.local === 'ringing-out') && !keepsPlaceOffline(c, this.o.timers.now());
+    if (!this.h.state().calls.some(losable)) return;
     this.ringLossTimer = this.o.timers.setTimeout(() => {
       this.ringLossTimer = undefined;
       if (this.h.connected()) return;
       for (const c of this.h.state().calls) {
-        if (c.local === 'ringing-in' || c.local === 'ringing-out') {
+        if (losable(c)) {
           this.setCall({ ...c, state: 'ended', local: 'ended', outcome: 'failed', endReason: 'device_lost' });
         }
       }

@@ -7,8 +7,10 @@
  * backoff, heartbeat, resume), call-registry.ts (calls, their timers, ring /
  * ring-stopped, ring-loss), call-policy.ts (answer holds the others, swap,
  * hang-up and hold act locally first, auto-answer), presence.ts (own status,
- * watched users), agent-desk.ts (the server-owned agent state, mirrored) and
- * history.ts.
+ * watched users), agent-desk.ts (the server-owned agent state, mirrored),
+ * session-sync.ts (the resume sync after every connect), queue-waiting.ts (our
+ * queue call's place in line) and history.ts. A guest of the call page
+ * (`startGuest`) has a token for one call and no account.
  *
  * Media (getUserMedia, RTCPeerConnection) is not here: the renderer owns it,
  * starts and stops it on the `media-wanted` / `media-released` events and
@@ -29,15 +31,19 @@ import {
   type ClientResponse,
   type AgentStatus,
   type AgentView,
+  type GuestResponse,
 } from '../shared/protocol/index.js';
 import { normalizeUsername, type CallInfo, type SessionState } from '../shared/contract.js';
 import { normalizeUrl } from './api-client.js';
+import { SIGNED_OUT } from './session-state.js';
 import { AgentDesk, type WrapUpRequest } from './agent-desk.js';
 import { CallPolicy } from './call-policy.js';
 import { errorBody } from './errors.js';
-import { HISTORY_PAGE, historyAfterSync, markSeen, withRecord } from './history.js';
+import { HISTORY_PAGE, markSeen, withRecord } from './history.js';
 import { PresenceTracker } from './presence.js';
 import { CallRegistry, type MediaWanted } from './call-registry.js';
+import { QueueWaits } from './queue-waiting.js';
+import { syncSession, type SessionSyncDeps } from './session-sync.js';
 import { Connection } from './connection.js';
 import { TokenSession } from './token-session.js';
 import { Emitter } from './emitter.js';
@@ -48,23 +54,6 @@ import type { DeviceIdentity, SoftphoneEvents, SoftphoneOptions } from './softph
 export type { DeviceIdentity, SoftphoneEvents, SoftphoneOptions } from './softphone-options.js';
 
 export { RESTART_MAX_DELAY_MS, RESTART_RETRY_WINDOW_MS } from './connection.js';
-
-const INITIAL_ACCOUNT: AccountSettings = { callWaiting: false };
-
-/** The session fields of a signed-out device (the server address and last error are kept). */
-const SIGNED_OUT = {
-  phase: 'signed-out',
-  user: null,
-  connection: 'offline',
-  status: 'available',
-  presence: 'offline',
-  account: INITIAL_ACCOUNT,
-  calls: [],
-  missedCount: 0,
-  history: [],
-  agent: null,
-  agentReasons: [],
-} as const satisfies Omit<SessionState, 'serverUrl' | 'error'>;
 
 export { errorBody } from './errors.js';
 export { normalizeUrl } from './api-client.js';
@@ -81,6 +70,10 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private readonly now: () => number;
   private readonly policy: CallPolicy;
   private readonly desk: AgentDesk;
+  private readonly waits: QueueWaits;
+  private readonly syncDeps: SessionSyncDeps;
+  /** Signed in as a guest of the call page (startGuest): one call, no account. */
+  private guest = false;
 
   constructor(private readonly opts: SoftphoneOptions) {
     super(opts.log);
@@ -106,6 +99,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
         hungUpHere: (callId) => this.policy.hungUpHere(callId),
       },
     );
+    this.waits = new QueueWaits(this.calls);
     this.policy = new CallPolicy({
       calls: this.calls,
       request: (event, payload) => this.request(event, payload),
@@ -142,6 +136,18 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       },
       onExpired: () => void this.signOutExpired(),
     });
+    this.syncDeps = {
+      deviceId: opts.device.deviceId,
+      calls: this.calls,
+      presence: this.presence,
+      desk: this.desk,
+      tokens: this.tokens,
+      log: this.log,
+      state: () => this.state,
+      update: (patch) => this.update(patch),
+      request: (event, payload) => this.request(event, payload),
+      historyPage: () => this.historyPage(),
+    };
     this.conn = new Connection({
       serverUrl: () => this.tokens.serverUrl,
       auth: async () => ({
@@ -191,6 +197,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   async login(serverUrl: string, username: string, password: string): Promise<SessionState> {
     await this.stop();
     const url = normalizeUrl(serverUrl);
+    this.guest = false;
     this.update({ phase: 'signing-in', serverUrl: url, error: null });
     try {
       const tokens = await this.tokens.login(url, normalizeUsername(username), password);
@@ -201,6 +208,16 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       this.update({ phase: 'signed-out', error: errorBody(err) });
       throw err;
     }
+  }
+
+  /** A guest of the call page (POST /api/guest): its token, one call, no account, nothing remembered. */
+  async startGuest(serverUrl: string, guest: Pick<GuestResponse, 'token' | 'expiresIn' | 'user'>): Promise<void> {
+    await this.stop();
+    const url = normalizeUrl(serverUrl);
+    this.tokens.adoptGuest(url, guest.token, guest.expiresIn);
+    this.guest = true;
+    this.update({ phase: 'signed-in', serverUrl: url, user: guest.user, error: null });
+    this.start();
   }
 
   /** Resumes the remembered session (refresh token) if there is one. */
@@ -279,7 +296,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   async dial(target: ClientRequest<'call:invite'>['to']): Promise<CallInfo> {
     const callId = globalThis.crypto.randomUUID();
     const { call } = await this.request('call:invite', { to: target, callId });
-    return this.calls.applyView(call);
+    return this.waits.known(this.calls.applyView(call));
   }
 
   /**
@@ -365,7 +382,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
   private bind(s: SignalingLink): void {
     const invalid = (event: string) => this.log.warn('dropped malformed server event', { event });
     s.on('call:incoming', ({ call }) => this.calls.applyView(call), invalid);
-    s.on('call:ringing', ({ call, ringingDevices }) => this.calls.applyView(call, { ringingDevices }), invalid);
+    s.on('call:ringing', ({ call, ringingDevices }) => this.waits.known(this.calls.applyView(call, { ringingDevices })), invalid);
+    s.on('queue:waiting', (w) => this.waits.waiting(w), invalid);
     s.on('call:outgoing-elsewhere', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:answered', ({ call }) => this.calls.applyView(call), invalid);
     s.on('call:answered-elsewhere', ({ call }) => this.calls.applyView(call), invalid);
@@ -394,7 +412,7 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.emit('connection', 'connected');
     try {
       await this.policy.flushOutbox();
-      await this.sync();
+      await syncSession(this.syncDeps, { guest: this.guest });
     } catch (err) {
       this.log.warn('sync after connect failed', { error: errorBody(err) });
     }
@@ -416,27 +434,6 @@ export class Softphone extends Emitter<SoftphoneEvents> {
       if (err instanceof ProtocolError && err.code === 'unauthorized') await this.signOutExpired();
       return false;
     }
-  }
-
-  private async sync(): Promise<void> {
-    const known = this.state.calls.filter((c) => c.local !== 'ended').map((c) => c.callId);
-    const res = await this.request('session:sync', { calls: known });
-    const inCall = res.calls.some((c) => c.state === 'answered' && (c.callerDeviceId === this.device.deviceId || c.answeredDeviceId === this.device.deviceId));
-    this.update({
-      user: res.user,
-      status: res.status,
-      presence: res.status === 'dnd' ? 'dnd' : inCall ? 'busy' : res.status,
-      account: res.settings,
-      missedCount: res.missedCount,
-    });
-    // Calls we knew that the server has no trace of end locally (queue offers just stop ringing).
-    this.calls.applySync([...res.calls, ...res.ended], known);
-    await this.presence.resubscribe();
-    const history = historyAfterSync(this.state.history, res);
-    if (history === 'reload') this.update({ history: (await this.historyPage()).items });
-    else if (history !== this.state.history) this.update({ history });
-    await this.desk.refresh().catch((err: unknown) => this.log.warn('agent state refresh failed', { error: errorBody(err) }));
-    await this.tokens.persist(this.state.user ?? undefined);
   }
 
   /** A refreshed access token renews the open socket's authorization (no reconnect needed). */
@@ -482,6 +479,8 @@ export class Softphone extends Emitter<SoftphoneEvents> {
     this.presence.clear();
     this.policy.clear();
     this.desk.clear();
+    this.waits.clear();
+    this.guest = false;
     this.conn.resetStats();
     this.update({ ...SIGNED_OUT, ...patch });
   }

@@ -54,6 +54,17 @@ export class TokenSession {
     return tokens;
   }
 
+  /**
+   * A guest of the call page (GuestResponse): one short-lived access token, never refreshed
+   * nor remembered; once it expires the server refuses it and the session is over.
+   */
+  adoptGuest(serverUrl: string, token: string, expiresInSec: number): void {
+    this.clear();
+    this.api = new ApiClient(serverUrl, this.o.fetch);
+    this.accessToken = token;
+    this.accessExpiresAt = this.o.timers.now() + expiresInSec * 1000;
+  }
+
   /** The remembered session, if there is one (its access token is fetched when first needed). */
   async restore(): Promise<StoredSession | null> {
     const saved = await this.o.store.get<StoredSession>(SESSION_KEY);
@@ -109,6 +120,9 @@ export class TokenSession {
 
   async validAccessToken(): Promise<string> {
     if (this.accessToken && this.accessExpiresAt - this.o.timers.now() > 15_000) return this.accessToken;
+    // A guest's token has no refresh: it is always the one sent; the server judges it (an
+    // expired one may still reconnect to finish the guest's call).
+    if (this.accessToken && !this.refreshToken) return this.accessToken;
     await this.refresh();
     return this.accessToken!;
   }

@@ -25,6 +25,7 @@ import { PresenceService } from './presence.js';
 import { createPush, type PushService } from './push/index.js';
 import { RateLimits, type LimiterFactory } from './ratelimit.js';
 import { registerRoutes } from './http/routes.js';
+import { registerCallPage } from './http/call-page-route.js';
 import { registerGuestRoutes } from './http/guest-routes.js';
 import { Gateway, type IoServer } from './socket/gateway.js';
 import { SUPERVISORS_ROOM } from './socket/agent-handlers.js';
@@ -187,6 +188,7 @@ export async function startServer(input: ConfigInput, overrides: ServerOverrides
     queueChanged: (queueId) => void queues.dispatch(queueId).catch((err: unknown) => log.error({ err, queueId }, 'routing after a queue change failed')),
     guests,
   });
+  await registerCallPage(app, { config, storage });
   // The queue service is built below; requests reach the route only once the server listens.
   registerGuestRoutes(app, { storage, limits, guests, publicInfo: (id) => queues.publicInfo(id) });
   const index = path.join(config.webRoot, 'index.html');

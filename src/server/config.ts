@@ -58,6 +58,17 @@ export const ConfigSchema = z.object({
   socketEventsPerSecond: int(1, 1_000_000).default(50),
   /** Folder holding the built web softphone (served at `/`). */
   webRoot: z.string().default(path.resolve('dist/renderer')),
+  /**
+   * Sites that may embed the call page (/call/<queue>) in an iframe: its CSP `frame-ancestors`.
+   * None (the default): no site may frame it; a popup still works (docs/support-line.md).
+   */
+  callPageFrameAncestors: list.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^(?:'self'|https?:\/\/(?:\*\.)?[A-Za-z0-9.-]+(?::\d{1,5})?)$/, "origins such as https://www.example.com, https://*.example.com or 'self'"),
+    ),
+  ).default([]),
   shutdownGraceMs: int(0, 120_000).default(10_000),
   trustProxy: bool.default(false),
   /** This node's name in logs and in the cluster's node registry; random when unset. */
@@ -153,6 +164,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   inviteRatePerMinute: 'INVITE_RATE_PER_MINUTE',
   socketEventsPerSecond: 'SOCKET_EVENTS_PER_SECOND',
   webRoot: 'WEB_ROOT',
+  callPageFrameAncestors: 'CALL_PAGE_FRAME_ANCESTORS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   trustProxy: 'TRUST_PROXY',
   nodeId: 'NODE_ID',

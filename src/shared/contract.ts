@@ -30,6 +30,7 @@ import {
   SetStatus,
   UserSummary,
   Username,
+  QueueWaiting,
 } from './protocol/index.js';
 
 /**
@@ -70,6 +71,11 @@ export const CallInfo = CallView.extend({
   held: z.boolean(),
   /** DTMF digits received from the far end, in order. */
   receivedDigits: z.string(),
+  /**
+   * Our call waits in a queue (`queue:waiting`, core/queue-waiting.ts): place in line,
+   * estimate, stage; null once it is answered or over. Absent on other calls.
+   */
+  queueWaiting: QueueWaiting.nullable().optional(),
 });
 export type CallInfo = z.infer<typeof CallInfo>;
 
