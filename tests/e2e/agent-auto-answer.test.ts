@@ -161,11 +161,11 @@ async function runQueueCall(agentPage: Page, caller: DesktopApp): Promise<void> 
   await panel.waitFor({ state: 'detached', timeout: 10_000 });
   await expect.poll(() => agentPage.getByTestId('agent-state').textContent(), { timeout: 10_000 }).toBe('Ready');
 
-  // History shows the queue, the disposition and the notes.
+  // History shows the queue, how long the caller waited, the disposition and the notes.
   await agentPage.getByRole('button', { name: 'History' }).click();
   await agentPage
     .getByRole('listitem')
-    .filter({ hasText: 'Support · solved · Notes: Reset the password' })
+    .filter({ hasText: /Support · waited \d+:\d\d · solved · Notes: Reset the password/ })
     .first()
     .waitFor({ timeout: 10_000 });
 }
