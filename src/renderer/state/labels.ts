@@ -35,14 +35,13 @@ export function queueAvailability(q: Pick<DirectoryQueue, 'agentsLoggedIn' | 'ag
 /** What the caller sees for an outgoing call that is ringing or ended without an answer. */
 export function outgoingStatus(call: CallInfo): { label: string; detail?: string } {
   if (call.local === 'ringing-out') {
-    // A queue call waits in line for the next free agent: nobody's devices ring yet.
-    if (call.queue) return { label: 'Waiting in line…', detail: `Calling ${call.queue.name}. The next free agent will answer.` };
     if (call.ringingDevices === null) return { label: 'Calling…' };
     if (call.ringingDevices === 0) return { label: 'Ringing…', detail: `${call.peer.displayName} is not online right now. Trying to reach them…` };
     return { label: 'Ringing…' };
   }
-  if (call.endReason === 'no_agents') return { label: 'No one available', detail: `Nobody at ${call.peer.displayName} can take a call right now.` };
-  if (call.endReason === 'max_wait') return { label: 'No answer', detail: `Nobody at ${call.peer.displayName} could take the call in time.` };
+  // Queue calls (the words of why: shared/queue-labels.ts, through OutgoingCall's queueCallStatus).
+  if (call.endReason === 'no_agents') return { label: 'No one available' };
+  if (call.endReason === 'max_wait') return { label: 'No answer' };
   switch (call.outcome) {
     case 'busy':
       return call.endReason === 'dnd'

@@ -52,18 +52,11 @@ describe('outgoing call feedback', () => {
     expect(outgoingStatus(call({ outcome: 'declined', endReason: 'declined' })).label).toBe('Declined');
   });
 
-  it('a queue call waits in line (nobody is "not online"), and says why it ended unanswered', () => {
+  it('a queue call that ended unanswered is labelled for why, not "Busy" or "did not answer"', () => {
     const queue = { id: 'support', name: 'Support' };
     const peer = { id: 'queue-support', username: 'support', displayName: 'Support' };
-    expect(outgoingStatus(call({ local: 'ringing-out', state: 'ringing', ringingDevices: 0, queue, peer }))).toEqual({
-      label: 'Waiting in line…',
-      detail: 'Calling Support. The next free agent will answer.',
-    });
-    expect(outgoingStatus(call({ outcome: 'busy', endReason: 'no_agents', queue, peer }))).toEqual({
-      label: 'No one available',
-      detail: 'Nobody at Support can take a call right now.',
-    });
-    expect(outgoingStatus(call({ outcome: 'missed', endReason: 'max_wait', queue, peer })).detail).toBe('Nobody at Support could take the call in time.');
+    expect(outgoingStatus(call({ outcome: 'busy', endReason: 'no_agents', queue, peer }))).toEqual({ label: 'No one available' });
+    expect(outgoingStatus(call({ outcome: 'missed', endReason: 'max_wait', queue, peer }))).toEqual({ label: 'No answer' });
   });
 });
 
