@@ -184,14 +184,23 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     });
     if (!call.changed) return toView(call.call);
 
-    const c = call.call;
-    this.logTransition(c, 'ringing', 'answered', { deviceId: ctx.deviceId });
-    await this.live.calls.clearDeadline(callId);
-    await this.storage.history.journalAnswer(callId, c.answeredAt!, ctx.deviceId);
+    this.logTransition(call.call, 'ringing', 'answered', { deviceId: ctx.deviceId });
+    return this.announceAnswer(call.call);
+  }
+
+  /**
+   * Commits an answer and tells everyone. `resent`: the node that committed it died before
+   * (the answering agent's offer deadline finds it, agents/agent-service.ts): told again, the
+   * answering device included, with the call's deadline armed for its state.
+   */
+  async announceAnswer(c: LiveCall, resent = false): Promise<CallView> {
+    await (resent ? this.armDeadline(c) : this.live.calls.clearDeadline(c.callId));
+    await this.storage.history.journalAnswer(c.callId, c.answeredAt!, c.answeredDeviceId!);
     const view = toView(c);
     // Stop every other ringing surface first: that is the latency users notice.
-    this.notifier.toUser(c.callee.id, 'call:answered-elsewhere', { call: view }, ctx.deviceId);
+    this.notifier.toUser(c.callee.id, 'call:answered-elsewhere', { call: view }, c.answeredDeviceId!);
     this.notifier.toUser(c.caller.id, 'call:answered', { call: view });
+    if (resent) this.notifier.toDevice(c.answeredDeviceId!, 'call:answered', { call: view });
     this.emitSafely('ring-stopped', view);
     this.emitSafely('answered', view);
     void this.refreshPresence(c);
