@@ -72,7 +72,7 @@ export class AgentService {
 
   constructor(private readonly d: AgentServiceDeps) {
     this.now = d.now ?? Date.now;
-    d.live.agents.onDeadline((userId) => void this.safely(this.apply(userId, { type: 'timer' }), 'agent timer'));
+    d.live.agents.onDeadline((userId) => void this.safely(this.onTimer(userId), 'agent timer'));
     d.calls.on('answered', (call) => void this.safely(this.onAnswered(call), 'agent answer'));
     d.calls.on('ended', (call) => void this.safely(this.onEnded(call), 'agent call end'));
   }
@@ -162,6 +162,26 @@ export class AgentService {
   }
 
   // ───────────────────────────── calls ─────────────────────────────
+
+  /**
+   * The agent's timer. An offer that ran out for a call this agent has answered is no miss:
+   * the node that committed the accept died before the agent's reserved → on-call step and
+   * before telling the caller. The answer is announced again (the caller hears call:answered,
+   * and the `answered` event moves the agent on-call) instead of a RONA.
+   */
+  private async onTimer(userId: string): Promise<void> {
+    const a = await this.d.live.agents.get(userId);
+    if (a?.state === 'reserved' && a.callId && a.offerDeadline !== null && a.offerDeadline <= this.now()) {
+      const c = await this.d.live.calls.get(a.callId);
+      if (c?.state === 'answered' && c.callee.id === userId) {
+        this.d.log.warn({ callId: c.callId, userId }, 'an answer whose node died was not announced: announcing it again');
+        await this.d.calls.announceAnswer(c, true);
+        await this.apply(userId, (x) => (x.state === 'reserved' && x.callId === c.callId ? { type: 'answered', callId: c.callId } : null));
+        return;
+      }
+    }
+    await this.apply(userId, { type: 'timer' });
+  }
 
   private async onAnswered(call: CallView): Promise<void> {
     for (const party of [call.caller.id, call.callee.id]) {

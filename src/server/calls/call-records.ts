@@ -5,7 +5,7 @@
  */
 import type { CallView, HistoryRecord, UserSummary } from '../../shared/protocol/index.js';
 import { isQueueCall, type LiveCall } from '../live/types.js';
-import { queueRecord } from '../queues/queue-call.js';
+import { queueOfParty, queueRecord } from '../queues/queue-call.js';
 import type { CallJournalRow, NewHistoryRecord, Storage, UserRow } from '../store/types.js';
 import type { Notifier } from './notifier.js';
 
@@ -45,8 +45,12 @@ export function agentView(c: LiveCall, agentId: string): CallView {
   };
 }
 
-/** A queue call nobody answered: its callee is the queue, and only the caller has a record. */
-const callerOnly = (c: LiveCall) => isQueueCall(c) && c.answeredAt === null;
+/**
+ * A queue call nobody answered: its callee is the queue, and only the caller has a record.
+ * Nor does the queue party get one when the agent who answered could not be found again
+ * (a call rebuilt from the journal, calls/call-recovery.ts): a queue is not a user.
+ */
+const callerOnly = (c: LiveCall) => (isQueueCall(c) && c.answeredAt === null) || queueOfParty(c.callee) !== undefined;
 
 /** The final view of a finished call kept only in the durable journal. */
 export function journalView(j: CallJournalRow, ringTimeoutMs: number): CallView | undefined {

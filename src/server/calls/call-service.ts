@@ -24,8 +24,9 @@ import { answerOffer, currentOffer, lateOffer } from '../queues/queue-call.js';
 import type { Storage, UserRow } from '../store/types.js';
 import { CallAccess, goneError } from './call-access.js';
 import { agentAutoAnswerMs, agentBusyReason, busyReason as busyRule, checkRingCap } from './invite-rules.js';
-import { announceRecords, historyRecords, ringingCall, summary, toView } from './call-records.js';
-import { rebuildCall } from './call-recovery.js';
+import { ringingCall, summary, toView } from './call-records.js';
+import { completeEnding, recordEnding, RECORD_RETRY_MS, staleEnding, unrecorded, type EndingDeps } from './call-ending.js';
+import { recoverCalls } from './call-recovery.js';
 import type { CallServiceEvents } from './call-events.js';
 import type { Notifier } from './notifier.js';
 import type { QueueCallHooks } from './queue-hooks.js';
@@ -71,6 +72,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   private readonly access: CallAccess;
   /** Queue calls not answered yet are the queue engine's (queues/queue-service.ts). */
   private queueHooks: QueueCallHooks | undefined;
+  private readonly ending: EndingDeps;
 
   constructor(deps: CallServiceDeps) {
     super();
@@ -78,6 +80,9 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     ({ limits: this.limits, log: this.log, options: this.opts } = deps);
     this.now = deps.now ?? Date.now;
     this.access = new CallAccess(this.live, this.storage, this.opts.ringTimeoutMs);
+    this.ending = { storage: this.storage, live: this.live, notifier: this.notifier, access: this.access, log: this.log,
+      retentionMs: this.opts.endedCallRetentionMs, emit: (event, view) => this.emitSafely(event, view),
+      refreshPresence: (c) => void this.refreshPresence(c) };
     this.live.calls.onDeadline((callId) => {
       this.onDeadline(callId).catch((err: unknown) => this.log.error({ err, callId }, 'deadline handling failed'));
     });
@@ -179,14 +184,23 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     });
     if (!call.changed) return toView(call.call);
 
-    const c = call.call;
-    this.logTransition(c, 'ringing', 'answered', { deviceId: ctx.deviceId });
-    await this.live.calls.clearDeadline(callId);
-    await this.storage.history.journalAnswer(callId, c.answeredAt!, ctx.deviceId);
+    this.logTransition(call.call, 'ringing', 'answered', { deviceId: ctx.deviceId });
+    return this.announceAnswer(call.call);
+  }
+
+  /**
+   * Commits an answer and tells everyone. `resent`: the node that committed it died before
+   * (the answering agent's offer deadline finds it, agents/agent-service.ts): told again, the
+   * answering device included, with the call's deadline armed for its state.
+   */
+  async announceAnswer(c: LiveCall, resent = false): Promise<CallView> {
+    await (resent ? this.armDeadline(c) : this.live.calls.clearDeadline(c.callId));
+    await this.storage.history.journalAnswer(c.callId, c.answeredAt!, c.answeredDeviceId!);
     const view = toView(c);
     // Stop every other ringing surface first: that is the latency users notice.
-    this.notifier.toUser(c.callee.id, 'call:answered-elsewhere', { call: view }, ctx.deviceId);
+    this.notifier.toUser(c.callee.id, 'call:answered-elsewhere', { call: view }, c.answeredDeviceId!);
     this.notifier.toUser(c.caller.id, 'call:answered', { call: view });
+    if (resent) this.notifier.toDevice(c.answeredDeviceId!, 'call:answered', { call: view });
     this.emitSafely('ring-stopped', view);
     this.emitSafely('answered', view);
     void this.refreshPresence(c);
@@ -218,7 +232,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
   async cancel(ctx: DeviceContext, callId: string): Promise<CallView> {
     const c = await this.access.loadForEnding(callId, ctx.userId);
     if (c.caller.id !== ctx.userId) throw this.notYours();
-    if (c.state === 'ended') return 'version' in c ? toView(c) : c;
+    if (c.state === 'ended') return this.endedView(c);
     if (c.state === 'answered') throw new ProtocolError('conflict', 'the call was answered; hang up instead');
     return this.finish(callId, 'cancelled', 'cancelled', ['ringing']);
   }
@@ -233,7 +247,7 @@ export class CallService extends EventEmitter<CallServiceEvents> {
     const isCaller = c.caller.id === ctx.userId;
     const offered = 'version' in c && (c.offeredTo?.includes(ctx.userId) ?? false);
     if (!isCaller && c.callee.id !== ctx.userId && !offered) throw this.notYours();
-    if (c.state === 'ended') return 'version' in c ? toView(c) : c;
+    if (c.state === 'ended') return this.endedView(c);
     if (c.state === 'ringing') {
       return isCaller ? this.cancel(ctx, callId) : this.decline(ctx, callId);
     }
@@ -352,35 +366,24 @@ export class CallService extends EventEmitter<CallServiceEvents> {
 
   // ───────────────────────────── recovery ─────────────────────────────
 
-  /**
-   * At start: calls the journal shows unfinished and live state does not know
-   * (the process died). Unanswered ones end as failed; answered ones are
-   * restored with both devices marked lost, so they are kept if a device
-   * comes back within the grace period and ended otherwise.
-   */
-  async recover(opts: { lastAliveAt?: number } = {}): Promise<{ failed: number; restored: number }> {
-    let failed = 0;
-    let restored = 0;
-    for (const j of await this.storage.history.unfinishedCalls()) {
-      if (await this.live.calls.get(j.callId)) continue;
-      const call = await rebuildCall(j, this.storage, { now: this.now(), ringTimeoutMs: this.opts.ringTimeoutMs, lastAliveAt: opts.lastAliveAt });
-      await this.live.calls.insert(call);
-      if (call.state === 'ringing') {
-        await this.finish(call.callId, 'failed', 'server_restart');
-        failed++;
-      } else {
+  /** At start and in the reconciler: calls/call-recovery.ts recoverCalls. */
+  recover(opts: { lastAliveAt?: number } = {}): Promise<{ failed: number; restored: number }> {
+    return recoverCalls({
+      ...{ storage: this.storage, live: this.live, ending: this.ending, ringTimeoutMs: this.opts.ringTimeoutMs },
+      ...{ now: this.now(), lastAliveAt: opts.lastAliveAt },
+      fail: (callId) => this.finish(callId, 'failed', 'server_restart'),
+      restore: async (call) => {
         await this.armDeadline(call);
         this.logTransition(call, 'answered', 'answered', { restored: true });
-        restored++;
-      }
-    }
-    return { failed, restored };
+      },
+    });
   }
 
   // ───────────────────────────── internals ─────────────────────────────
 
   private async onDeadline(callId: string): Promise<void> {
     const c = await this.live.calls.get(callId);
+    if (c && unrecorded(c)) return void (await completeEnding(this.ending, c, 'deadline'));
     if (!c || c.state === 'ended') return;
     if (inQueue(c) && this.queueHooks) return this.queueHooks.deadline(c);
     const now = this.now();
@@ -434,28 +437,20 @@ export class CallService extends EventEmitter<CallServiceEvents> {
       }
       const now = this.now();
       const endedAt = at === undefined ? now : Math.min(now, Math.max(at, c.answeredAt ?? c.createdAt));
-      return { ...c, state: 'ended', outcome, endReason: reason, endedAt, lostDevices: {} };
+      return { ...c, state: 'ended', outcome, endReason: reason, endedAt, lostDevices: {}, unrecordedSince: now };
     });
     const c = result.call;
-    if (!result.changed) return toView(c);
-    const previous = c.answeredAt !== null ? 'answered' : 'ringing';
-    this.logTransition(c, previous, 'ended', { outcome, reason });
-    await this.live.calls.clearDeadline(callId);
+    if (!result.changed) return staleEnding(c, this.now()) ? completeEnding(this.ending, c, 'retry') : toView(c);
+    this.logTransition(c, c.answeredAt !== null ? 'answered' : 'ringing', 'ended', { outcome, reason });
+    // Kept until the records are committed: if this node dies first, another one writes them.
+    await this.live.calls.setDeadline(callId, this.now() + RECORD_RETRY_MS);
+    return recordEnding(this.ending, c);
+  }
 
-    const records = await this.storage.history.finishCall(
-      callId,
-      { endedAt: c.endedAt!, outcome, endReason: reason },
-      historyRecords(c),
-    );
-    const view = toView(c);
-    this.emitSafely('ended', view);
-    this.notifier.toUser(c.caller.id, 'call:ended', { call: view });
-    this.notifier.toUser(c.callee.id, 'call:ended', { call: view });
-    if (previous === 'ringing') this.emitSafely('ring-stopped', view);
-    await announceRecords(records, c, this.storage, this.notifier);
-    await this.live.calls.expire(callId, this.opts.endedCallRetentionMs);
-    if (previous === 'answered') void this.refreshPresence(c);
-    return view;
+  /** An ending request for a call that is over: its final view (and its records, if its node died ending it). */
+  private endedView(c: LiveCall | CallView): Promise<CallView> | CallView {
+    if (!('version' in c)) return c;
+    return staleEnding(c, this.now()) ? completeEnding(this.ending, c, 'retry') : toView(c);
   }
 
   private async refreshPresence(c: LiveCall): Promise<void> {

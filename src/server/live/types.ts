@@ -50,6 +50,8 @@ export interface LiveCall {
    * If no device comes back, the call ends then (the downtime is not call time).
    */
   lastAliveAt?: number;
+  /** Ended, its history records not committed yet: since when (calls/call-ending.ts). */
+  unrecordedSince?: number;
   /** A call to a queue, offered to the callee (an agent). */
   queue?: QueueRef | null;
   /** The agent's device answers by itself after this many ms (auto-answer). */

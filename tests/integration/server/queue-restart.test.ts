@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { connectDevice } from '../../helpers/device.js';
 import { makeQueue } from '../../helpers/queues.js';
+import { newQueueCall } from '../../../src/server/queues/queue-call.js';
 import { startTestServer, tempDir } from '../../helpers/server.js';
 
 it('a queue call waiting when a single node stops ends on restart with the caller\'s record only', async () => {
@@ -68,5 +69,36 @@ it('a queue call answered when a single node stops is restored with the agent as
     agent2.close();
   } finally {
     await second.stop();
+  }
+});
+
+it('a queue invite cut off after its journal row (the node died in flight) is recovered as a queue call: the caller\'s record only', async () => {
+  const s = await startTestServer();
+  try {
+    const queue = await makeQueue(s, 'rs-flight', []);
+    const callerId = await s.addUser('rs-flight-caller');
+    const caller = { id: callerId, username: 'rs-flight-caller', displayName: 'Rs-flight-caller' };
+    // What the dying node wrote before the live call: the durable trace only.
+    const call = newQueueCall({ callId: 'rs-flight-call', caller, callerDeviceId: 'rs-flight-desk', queue, priority: 0, callerKind: 'user', now: Date.now() });
+    expect(await s.storage.history.journalStart(call)).toBe(true);
+    expect(await s.calls.recover()).toEqual({ failed: 1, restored: 0 });
+    const records = await s.storage.history.recordsForCall(call.callId);
+    expect(records.map((r) => [r.direction, r.peer.id, r.queue?.id, r.queueCall?.outcome])).toEqual([
+      ['outgoing', 'queue-rs-flight', 'rs-flight', 'unanswered'],
+    ]);
+    expect(await s.storage.history.listHistory(callerId, { limit: 10, lastSeenMissedAt: 0 })).toMatchObject({
+      items: [expect.objectContaining({ callId: call.callId })],
+    });
+
+    // Answered on the dying node by a device no longer known: still no record for the queue party.
+    const answered = newQueueCall({ ...call, callId: 'rs-flight-answered', queue, priority: 0, callerKind: 'user', now: Date.now() });
+    await s.storage.history.journalStart(answered);
+    await s.storage.history.journalAnswer(answered.callId, Date.now(), 'rs-flight-gone-device');
+    await s.calls.recover();
+    await s.calls.finish(answered.callId, 'completed', 'device_lost');
+    const after = await s.storage.history.recordsForCall(answered.callId);
+    expect(after.map((r) => [r.direction, r.peer.id])).toEqual([['outgoing', 'queue-rs-flight']]);
+  } finally {
+    await s.stop();
   }
 });
