@@ -6,9 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../../src/core/ports.js';
-import { Softphone } from '../../../src/core/softphone.js';
+import { type Softphone } from '../../../src/core/softphone.js';
 import { ProtocolError, type AgentView, type CallView, type ClientEventName, type HistoryRecord } from '../../../src/shared/protocol/index.js';
-import { DEVICE, FakeSignaling, ME, answeredHere, incomingView } from './fake-signaling.js';
+import { DEVICE, type FakeSignaling, ME, answeredHere, incomingView, phoneOnFakeLinks } from './fake-signaling.js';
 
 const REASONS = [
   { code: 'break', label: 'Break', system: false },
@@ -106,19 +106,7 @@ async function rig(): Promise<Rig> {
         throw new Error(`unexpected request ${event}`);
     }
   };
-  const phone = new Softphone({
-    device: { deviceId: DEVICE, kind: 'desktop', name: 'test', appVersion: '0' },
-    store,
-    heartbeatIntervalMs: 60_000,
-    reconnectBaseMs: 500,
-    reconnectMaxMs: 8_000,
-    random: () => 1,
-    createSignaling: (o) => {
-      const l = new FakeSignaling(o, respond);
-      links.push(l);
-      return l;
-    },
-  });
+  const phone = phoneOnFakeLinks(store, respond, links);
   expect(await phone.restore()).toBe(true);
   const link = () => links.at(-1)!;
   return {

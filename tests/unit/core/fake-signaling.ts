@@ -6,6 +6,9 @@ import type { SignalingLifecycle, SignalingLink, SignalingOptions } from '../../
 import type { ClientEventName, ClientRequest, ClientResponse, ServerEventName, ServerEventPayload } from '../../../src/shared/protocol/index.js';
 import { ProtocolError } from '../../../src/shared/protocol/index.js';
 import type { CallView } from '../../../src/shared/protocol/index.js';
+import type { KeyValueStore } from '../../../src/core/ports.js';
+import { Softphone } from '../../../src/core/softphone.js';
+import type { SoftphoneOptions } from '../../../src/core/softphone-options.js';
 
 export type Responder = (event: ClientEventName, payload: unknown, timeoutMs: number | undefined) => Promise<unknown>;
 
@@ -94,4 +97,30 @@ export function incomingView(callId: string, from: keyof typeof peers, now: numb
 
 export function answeredHere(view: CallView, now: number): CallView {
   return { ...view, state: 'answered', answeredDeviceId: DEVICE, answeredAt: now };
+}
+
+/**
+ * A desktop Softphone of ME on DEVICE whose every link is a FakeSignaling answering with
+ * `respond`; each new link is pushed onto `links`. `opts` overrides the test defaults.
+ */
+export function phoneOnFakeLinks(
+  store: KeyValueStore,
+  respond: Responder,
+  links: FakeSignaling[],
+  opts: Partial<SoftphoneOptions> = {},
+): Softphone {
+  return new Softphone({
+    device: { deviceId: DEVICE, kind: 'desktop', name: 'test', appVersion: '0' },
+    store,
+    heartbeatIntervalMs: 60_000,
+    reconnectBaseMs: 500,
+    reconnectMaxMs: 8_000,
+    random: () => 1,
+    createSignaling: (o) => {
+      const l = new FakeSignaling(o, respond);
+      links.push(l);
+      return l;
+    },
+    ...opts,
+  });
 }

@@ -4,9 +4,9 @@
  */
 import { expect, vi } from 'vitest';
 import { MemoryStore } from '../../../src/core/ports.js';
-import { Softphone } from '../../../src/core/softphone.js';
+import { type Softphone } from '../../../src/core/softphone.js';
 import type { AgentView, CallView, ClientEventName } from '../../../src/shared/protocol/index.js';
-import { DEVICE, FakeSignaling, ME, answeredHere, incomingView } from './fake-signaling.js';
+import { type FakeSignaling, ME, answeredHere, incomingView, phoneOnFakeLinks } from './fake-signaling.js';
 
 /** The fake server's clock runs this far ahead of the device's (offers count on the server's). */
 export const SERVER_AHEAD_MS = 5_000;
@@ -75,19 +75,7 @@ export async function offerRig(): Promise<OfferRig> {
         throw new Error(`unexpected request ${event}`);
     }
   };
-  const phone = new Softphone({
-    device: { deviceId: DEVICE, kind: 'desktop', name: 'test', appVersion: '0' },
-    store,
-    heartbeatIntervalMs: 600_000,
-    reconnectBaseMs: 500,
-    reconnectMaxMs: 8_000,
-    random: () => 1,
-    createSignaling: (o) => {
-      const l = new FakeSignaling(o, respond);
-      links.push(l);
-      return l;
-    },
-  });
+  const phone = phoneOnFakeLinks(store, respond, links, { heartbeatIntervalMs: 600_000 });
   const events: string[] = [];
   phone.on('ring', (c) => events.push(`ring ${c.callId}#${c.offer?.seq}`));
   phone.on('ring-stopped', (c) => events.push(`ring-stopped ${c.callId}`));

@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../../src/core/ports.js';
-import { Softphone } from '../../../src/core/softphone.js';
+import { type Softphone } from '../../../src/core/softphone.js';
 import type { CallView } from '../../../src/shared/protocol/index.js';
-import { DEVICE, FakeSignaling, ME, answeredHere, incomingView } from './fake-signaling.js';
+import { type FakeSignaling, ME, answeredHere, incomingView, phoneOnFakeLinks } from './fake-signaling.js';
 
 interface Rig {
   phone: Softphone;
@@ -60,21 +60,7 @@ async function rig(opts: { heartbeatIntervalMs?: number } = {}): Promise<Rig> {
         throw new Error(`unexpected request ${event}`);
     }
   };
-  const phone = new Softphone({
-    device: { deviceId: DEVICE, kind: 'desktop', name: 'test', appVersion: '0' },
-    store,
-    heartbeatIntervalMs: 1_000,
-    reconnectBaseMs: 500,
-    reconnectMaxMs: 8_000,
-    ringingLossGraceMs: 8_000,
-    random: () => 1,
-    createSignaling: (o) => {
-      const l = new FakeSignaling(o, respond);
-      links.push(l);
-      return l;
-    },
-    ...opts,
-  });
+  const phone = phoneOnFakeLinks(store, respond, links, { heartbeatIntervalMs: 1_000, ringingLossGraceMs: 8_000, ...opts });
   expect(await phone.restore()).toBe(true);
   return { phone, links, link: () => links.at(-1)!, views, silent };
 }

@@ -8,10 +8,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HostBridge } from '../../../src/core/host-bridge.js';
 import { MemoryStore } from '../../../src/core/ports.js';
-import { Softphone } from '../../../src/core/softphone.js';
 import type { WallboardFeedState } from '../../../src/shared/contract.js';
 import { ProtocolError, type ClientEventName, type Wallboard } from '../../../src/shared/protocol/index.js';
-import { DEVICE, FakeSignaling, ME } from './fake-signaling.js';
+import { DEVICE, type FakeSignaling, ME, phoneOnFakeLinks } from './fake-signaling.js';
 
 const REASONS = [
   { code: 'break', label: 'Break', system: false },
@@ -68,19 +67,7 @@ async function rig(supervisor = true) {
         throw new Error(`unexpected request ${event}`);
     }
   };
-  const phone = new Softphone({
-    device: { deviceId: DEVICE, kind: 'desktop', name: 'test', appVersion: '0' },
-    store,
-    heartbeatIntervalMs: 60_000,
-    reconnectBaseMs: 500,
-    reconnectMaxMs: 8_000,
-    random: () => 1,
-    createSignaling: (o) => {
-      const l = new FakeSignaling(o, respond);
-      links.push(l);
-      return l;
-    },
-  });
+  const phone = phoneOnFakeLinks(store, respond, links);
   const bridge = new HostBridge(phone, {} as never, { info: { kind: 'web', platform: 'test', appVersion: '0', deviceId: DEVICE } });
   const states: WallboardFeedState[] = [];
   bridge.subscribe((event, p) => {
