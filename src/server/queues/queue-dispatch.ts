@@ -16,6 +16,7 @@ import { lineOrder, plan, type PlanCall } from './planner.js';
 import { isWaiting } from './queue-call.js';
 import type { OfferDeps, Offers } from './queue-offers.js';
 import { WaitingNotices } from './queue-waiting.js';
+import { dayStartOf } from './wallboard-figures.js';
 
 /** A call still offered this long after its offer deadline has lost its agent's timer (a node died). */
 export const OFFER_BACKSTOP_MS = 3_000;
@@ -48,13 +49,6 @@ export function toPlanCall(c: LiveCall): PlanCall {
 
 export function sortLine(calls: LiveCall[]): LiveCall[] {
   return [...calls].sort((a, b) => lineOrder(toPlanCall(a), toPlanCall(b)));
-}
-
-/** The local midnight before `now` (fewest-calls counts today's calls). */
-export function dayStart(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
 }
 
 export class Dispatcher {
@@ -152,7 +146,7 @@ export class Dispatcher {
       members,
       agents,
       calls: line.map(toPlanCall),
-      handledToday: queue.strategy === 'fewest-calls' ? await this.d.storage.queues.handledSince(dayStart(now)) : {},
+      handledToday: queue.strategy === 'fewest-calls' ? await this.d.storage.queues.handledSince(dayStartOf(now)) : {},
       lastOfferedTo: queue.strategy === 'round-robin' ? await this.d.live.lines.lastOffered(queueId) : null,
       now,
     });
